@@ -1,0 +1,1 @@
+//! Shared helpers of the examples (the embedded broker comes with the client issue).
