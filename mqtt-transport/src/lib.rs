@@ -1,1 +1,18 @@
-//! Not built yet: see the workspace README.
+//! Connectors for MQTT clients: byte streams to a broker over TCP, TLS, WebSocket, Unix
+//! sockets, or whatever a user brings.
+//!
+//! Work in progress.
+
+mod address;
+mod connector;
+mod error;
+mod tcp;
+mod timeout;
+
+pub use address::{
+    AddressError, BrokerAddress, DEFAULT_WEBSOCKET_PATH, Host, MQTT_PORT, MQTTS_PORT, WS_PORT,
+    WSS_PORT,
+};
+pub use connector::{BoxedStream, ByteStream, ConnectFuture, Connector};
+pub use error::{ConnectAttempt, Stage, TransportError};
+pub use tcp::{DEFAULT_CONNECT_TIMEOUT, TcpConnector};
