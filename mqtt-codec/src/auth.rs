@@ -1,0 +1,64 @@
+//! AUTH: a step of enhanced authentication, MQTT 5.0 only (section 3.15).
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::{Body, PacketType};
+use crate::properties::AuthProperties;
+use crate::reason_code::AuthReasonCode;
+use crate::version::ProtocolVersion;
+use crate::wire::{Reader, Sink};
+
+/// An authentication exchange step. Checking that the Authentication Method is present and
+/// matches the one of CONNECT is the session's job (it knows the CONNECT); the codec accepts
+/// the empty AUTH that the standard allows for Success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// The step.
+    pub code: AuthReasonCode,
+    /// Properties: method, data, reason string, user properties.
+    pub properties: AuthProperties,
+}
+
+impl Auth {
+    /// An AUTH with `code` and no properties.
+    pub fn new(code: AuthReasonCode) -> Self {
+        Self {
+            code,
+            properties: AuthProperties::default(),
+        }
+    }
+}
+
+impl Body for Auth {
+    const TYPE: PacketType = PacketType::Auth;
+
+    fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
+        if !version.is_v5() {
+            return Err(EncodeError::AuthNotInVersion { version });
+        }
+        Ok(())
+    }
+
+    /// The shortest form: nothing for Success without properties; otherwise the reason code
+    /// and the property block, whose length AUTH never leaves out (MQTT 5.0 section 3.15.2).
+    fn write<S: Sink>(&self, _version: ProtocolVersion, sink: &mut S) {
+        if self.code != AuthReasonCode::Success || !self.properties.is_empty() {
+            sink.u8(self.code.code());
+            sink.properties(&self.properties);
+        }
+    }
+
+    fn read(_flags: u8, r: &mut Reader, _version: ProtocolVersion) -> Result<Self, DecodeError> {
+        if r.is_empty() {
+            return Ok(Self::new(AuthReasonCode::Success));
+        }
+        let byte = r.u8()?;
+        let code = AuthReasonCode::try_from(byte).map_err(|_| DecodeError::InvalidReasonCode {
+            packet_type: Self::TYPE,
+            code: byte,
+        })?;
+        Ok(Self {
+            code,
+            properties: AuthProperties::read(r)?,
+        })
+    }
+}

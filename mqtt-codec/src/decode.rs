@@ -1,0 +1,181 @@
+//! Incremental decoding from a read buffer: a packet comes out only when all its bytes are
+//! there; the size limit is checked from the fixed header, before the body is waited for.
+
+use bytes::{Buf, BytesMut};
+
+use crate::error::DecodeError;
+use crate::packet::{Body, Packet, PacketType};
+use crate::version::ProtocolVersion;
+use crate::wire::{
+    MAX_VARIABLE_BYTE_INTEGER, Reader, VariableByteInteger, parse_variable_byte_integer,
+};
+use crate::{
+    Auth, ConnAck, Connect, Disconnect, PubAck, PubComp, PubRec, PubRel, Publish, SubAck,
+    Subscribe, UnsubAck, Unsubscribe,
+};
+
+/// The largest packet MQTT can express: a 1-byte type, a 4-byte remaining length and
+/// 268,435,455 bytes of body.
+pub const MAX_PACKET_SIZE: u32 = 1 + 4 + MAX_VARIABLE_BYTE_INTEGER;
+
+/// Limits on what the decoder accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// The largest packet accepted, fixed header included (our Maximum Packet Size). A larger
+    /// one is refused as soon as its fixed header is read, before its body is buffered.
+    pub max_packet_size: u32,
+}
+
+impl DecodeLimits {
+    /// Limits with the given maximum packet size.
+    pub const fn new(max_packet_size: u32) -> Self {
+        Self { max_packet_size }
+    }
+}
+
+impl Default for DecodeLimits {
+    /// No limit but the protocol's own, [`MAX_PACKET_SIZE`].
+    fn default() -> Self {
+        Self::new(MAX_PACKET_SIZE)
+    }
+}
+
+/// What the fixed header says.
+#[derive(Debug, Clone, Copy)]
+struct FixedHeader {
+    packet_type: PacketType,
+    flags: u8,
+    /// Bytes of the fixed header itself.
+    header_len: usize,
+    /// Bytes of the whole packet.
+    total: usize,
+}
+
+/// Reads the fixed header at the start of `buf` and checks it against `limits`. `Ok(None)`
+/// while it or the body is incomplete.
+#[inline]
+fn fixed_header(buf: &[u8], limits: &DecodeLimits) -> Result<Option<FixedHeader>, DecodeError> {
+    let Some(&first_byte) = buf.first() else {
+        return Ok(None);
+    };
+    let packet_type = PacketType::from_u8(first_byte >> 4)
+        .ok_or(DecodeError::ReservedPacketType { first_byte })?;
+    let flags = first_byte & 0x0f;
+    if packet_type == PacketType::Publish {
+        if flags & 0b0110 == 0b0110 {
+            return Err(DecodeError::PublishQoS3);
+        }
+    } else if flags != packet_type.fixed_flags() {
+        return Err(DecodeError::InvalidHeaderFlags { packet_type, flags });
+    }
+    let (remaining, len) = match parse_variable_byte_integer(&buf[1..])? {
+        VariableByteInteger::Complete { value, len } => (value, len),
+        VariableByteInteger::Incomplete => return Ok(None),
+    };
+    let header_len = 1 + len;
+    let size = header_len as u64 + u64::from(remaining);
+    if size > u64::from(limits.max_packet_size) {
+        return Err(DecodeError::PacketTooLarge {
+            size,
+            max: limits.max_packet_size,
+        });
+    }
+    // At most MAX_PACKET_SIZE, which fits any usize MQTT runs on.
+    let total = usize::try_from(size).map_err(|_| DecodeError::PacketTooLarge {
+        size,
+        max: limits.max_packet_size,
+    })?;
+    if buf.len() < total {
+        return Ok(None);
+    }
+    Ok(Some(FixedHeader {
+        packet_type,
+        flags,
+        header_len,
+        total,
+    }))
+}
+
+/// Reads one packet of `version` from the front of `buf`.
+///
+/// - `Ok(None)`: `buf` does not hold a whole packet yet; nothing is consumed. Read more and
+///   call again.
+/// - `Ok(Some(packet))`: exactly that packet's bytes are consumed; payloads and topics are
+///   slices of them (no copy).
+/// - `Err(_)`: the bytes are not a valid packet and the connection must be closed
+///   ([`DecodeError::disconnect_reason`] says with what). A packet larger than
+///   `limits.max_packet_size` is refused from its fixed header alone, before its body
+///   arrives. Whether the bad bytes were consumed is unspecified.
+///
+/// A CONNECT is decoded according to its own protocol level, whatever `version` says.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use mqtt_codec::{decode, DecodeLimits, Packet, ProtocolVersion};
+///
+/// let mut buf = BytesMut::from(&[0xd0, 0x00, 0xc0][..]); // PINGRESP, then half a packet
+/// let limits = DecodeLimits::default();
+/// assert_eq!(decode(&mut buf, ProtocolVersion::V5, &limits), Ok(Some(Packet::PingResp)));
+/// assert_eq!(decode(&mut buf, ProtocolVersion::V5, &limits), Ok(None));
+/// assert_eq!(buf.len(), 1);
+/// ```
+#[inline]
+pub fn decode(
+    buf: &mut BytesMut,
+    version: ProtocolVersion,
+    limits: &DecodeLimits,
+) -> Result<Option<Packet>, DecodeError> {
+    let Some(header) = fixed_header(buf, limits)? else {
+        return Ok(None);
+    };
+    if header.packet_type == PacketType::Auth && !version.is_v5() {
+        return Err(DecodeError::AuthNotInVersion { version });
+    }
+    let mut body = buf.split_to(header.total).freeze();
+    body.advance(header.header_len);
+    let mut r = Reader::new(body, header.packet_type);
+    let flags = header.flags;
+    let packet = match header.packet_type {
+        PacketType::Connect => Packet::Connect(Connect::read(flags, &mut r, version)?),
+        PacketType::ConnAck => Packet::ConnAck(ConnAck::read(flags, &mut r, version)?),
+        PacketType::Publish => Packet::Publish(Publish::read(flags, &mut r, version)?),
+        PacketType::PubAck => Packet::PubAck(PubAck::read(flags, &mut r, version)?),
+        PacketType::PubRec => Packet::PubRec(PubRec::read(flags, &mut r, version)?),
+        PacketType::PubRel => Packet::PubRel(PubRel::read(flags, &mut r, version)?),
+        PacketType::PubComp => Packet::PubComp(PubComp::read(flags, &mut r, version)?),
+        PacketType::Subscribe => Packet::Subscribe(Subscribe::read(flags, &mut r, version)?),
+        PacketType::SubAck => Packet::SubAck(SubAck::read(flags, &mut r, version)?),
+        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::read(flags, &mut r, version)?),
+        PacketType::UnsubAck => Packet::UnsubAck(UnsubAck::read(flags, &mut r, version)?),
+        PacketType::PingReq => Packet::PingReq,
+        PacketType::PingResp => Packet::PingResp,
+        PacketType::Disconnect => Packet::Disconnect(Disconnect::read(flags, &mut r, version)?),
+        PacketType::Auth => Packet::Auth(Auth::read(flags, &mut r, version)?),
+    };
+    r.finish()?;
+    Ok(Some(packet))
+}
+
+/// Reads the first packet of a connection, which must be a CONNECT [MQTT-3.1.0-1], without
+/// knowing the version yet: the CONNECT's protocol level tells it (`connect.protocol`), and
+/// the rest of the connection is decoded with that version. Incremental like [`decode`]; any
+/// other packet type is refused from its first byte.
+pub fn decode_connect(
+    buf: &mut BytesMut,
+    limits: &DecodeLimits,
+) -> Result<Option<Connect>, DecodeError> {
+    if let Some(&first_byte) = buf.first() {
+        match PacketType::from_u8(first_byte >> 4) {
+            Some(PacketType::Connect) => {}
+            Some(packet_type) => return Err(DecodeError::ExpectedConnect { packet_type }),
+            None => return Err(DecodeError::ReservedPacketType { first_byte }),
+        }
+    }
+    match decode(buf, ProtocolVersion::V5, limits)? {
+        Some(Packet::Connect(connect)) => Ok(Some(connect)),
+        Some(other) => Err(DecodeError::ExpectedConnect {
+            packet_type: other.packet_type(),
+        }),
+        None => Ok(None),
+    }
+}

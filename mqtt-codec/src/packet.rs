@@ -1,0 +1,325 @@
+//! The packet: one enum over the fifteen control packets, and the encoder every packet
+//! shares (fixed header, exact size, one write).
+
+use bytes::{BufMut, BytesMut};
+use core::fmt;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::version::ProtocolVersion;
+use crate::wire::{
+    Counter, MAX_VARIABLE_BYTE_INTEGER, Reader, Sink, Writer, put_variable_byte_integer,
+    variable_byte_integer_len,
+};
+use crate::{
+    Auth, ConnAck, Connect, Disconnect, PubAck, PubComp, PubRec, PubRel, Publish, SubAck,
+    Subscribe, UnsubAck, Unsubscribe,
+};
+
+/// The type of a control packet: the high four bits of its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum PacketType {
+    /// Connection request (client to server).
+    Connect = 1,
+    /// Connection acknowledgement (server to client).
+    ConnAck = 2,
+    /// Application message (both ways).
+    Publish = 3,
+    /// QoS 1 acknowledgement (both ways).
+    PubAck = 4,
+    /// QoS 2, first answer (both ways).
+    PubRec = 5,
+    /// QoS 2, release (both ways).
+    PubRel = 6,
+    /// QoS 2, last answer (both ways).
+    PubComp = 7,
+    /// Subscription request (client to server).
+    Subscribe = 8,
+    /// Subscription acknowledgement (server to client).
+    SubAck = 9,
+    /// Unsubscription request (client to server).
+    Unsubscribe = 10,
+    /// Unsubscription acknowledgement (server to client).
+    UnsubAck = 11,
+    /// Keep alive request (client to server).
+    PingReq = 12,
+    /// Keep alive answer (server to client).
+    PingResp = 13,
+    /// End of the connection (client to server; both ways in MQTT 5.0).
+    Disconnect = 14,
+    /// Enhanced authentication exchange (MQTT 5.0 only, both ways).
+    Auth = 15,
+}
+
+impl PacketType {
+    /// The packet type for the high four bits of a first byte; `None` for the reserved 0.
+    #[inline]
+    pub const fn from_u8(value: u8) -> Option<Self> {
+        Some(match value {
+            1 => Self::Connect,
+            2 => Self::ConnAck,
+            3 => Self::Publish,
+            4 => Self::PubAck,
+            5 => Self::PubRec,
+            6 => Self::PubRel,
+            7 => Self::PubComp,
+            8 => Self::Subscribe,
+            9 => Self::SubAck,
+            10 => Self::Unsubscribe,
+            11 => Self::UnsubAck,
+            12 => Self::PingReq,
+            13 => Self::PingResp,
+            14 => Self::Disconnect,
+            15 => Self::Auth,
+            _ => return None,
+        })
+    }
+
+    /// The flags (low four bits of the first byte) every packet of this type but PUBLISH
+    /// must carry [MQTT-2.1.3-1]: 0b0010 for PUBREL, SUBSCRIBE and UNSUBSCRIBE, else 0.
+    #[inline]
+    pub const fn fixed_flags(self) -> u8 {
+        match self {
+            Self::PubRel | Self::Subscribe | Self::Unsubscribe => 0b0010,
+            _ => 0,
+        }
+    }
+
+    /// The name the specification uses (`CONNECT`, `PUBACK`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Connect => "CONNECT",
+            Self::ConnAck => "CONNACK",
+            Self::Publish => "PUBLISH",
+            Self::PubAck => "PUBACK",
+            Self::PubRec => "PUBREC",
+            Self::PubRel => "PUBREL",
+            Self::PubComp => "PUBCOMP",
+            Self::Subscribe => "SUBSCRIBE",
+            Self::SubAck => "SUBACK",
+            Self::Unsubscribe => "UNSUBSCRIBE",
+            Self::UnsubAck => "UNSUBACK",
+            Self::PingReq => "PINGREQ",
+            Self::PingResp => "PINGRESP",
+            Self::Disconnect => "DISCONNECT",
+            Self::Auth => "AUTH",
+        }
+    }
+}
+
+impl fmt::Display for PacketType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Any MQTT control packet, of any protocol version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Packet {
+    /// CONNECT.
+    Connect(Connect),
+    /// CONNACK.
+    ConnAck(ConnAck),
+    /// PUBLISH.
+    Publish(Publish),
+    /// PUBACK.
+    PubAck(PubAck),
+    /// PUBREC.
+    PubRec(PubRec),
+    /// PUBREL.
+    PubRel(PubRel),
+    /// PUBCOMP.
+    PubComp(PubComp),
+    /// SUBSCRIBE.
+    Subscribe(Subscribe),
+    /// SUBACK.
+    SubAck(SubAck),
+    /// UNSUBSCRIBE.
+    Unsubscribe(Unsubscribe),
+    /// UNSUBACK.
+    UnsubAck(UnsubAck),
+    /// PINGREQ.
+    PingReq,
+    /// PINGRESP.
+    PingResp,
+    /// DISCONNECT.
+    Disconnect(Disconnect),
+    /// AUTH (MQTT 5.0 only).
+    Auth(Auth),
+}
+
+/// What every packet with a body does: checks, writes its fields (to count or to write), and
+/// reads them back.
+pub(crate) trait Body: Sized {
+    /// Its packet type.
+    const TYPE: PacketType;
+
+    /// The low four bits of the first byte.
+    #[inline]
+    fn flags(&self) -> u8 {
+        Self::TYPE.fixed_flags()
+    }
+
+    /// Refuses what the standard forbids for `version`, before anything is written (string
+    /// lengths and U+0000 are checked by the counting pass).
+    fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError>;
+
+    /// Gives the fields after the fixed header to `sink`.
+    fn write<S: Sink>(&self, version: ProtocolVersion, sink: &mut S);
+
+    /// Reads the fields after the fixed header. The caller checks that nothing is left over.
+    fn read(flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError>;
+}
+
+/// The size of a packet: its remaining length and its whole length.
+struct Size {
+    remaining: usize,
+    total: usize,
+}
+
+/// Checks a body and counts it.
+#[inline]
+fn measure<B: Body>(body: &B, version: ProtocolVersion) -> Result<Size, EncodeError> {
+    body.check(version)?;
+    let mut counter = Counter::default();
+    body.write(version, &mut counter);
+    let remaining = counter.finish()?;
+    if remaining > MAX_VARIABLE_BYTE_INTEGER as usize {
+        return Err(EncodeError::RemainingLengthTooLarge { len: remaining });
+    }
+    let total = 1 + variable_byte_integer_len(remaining as u32) + remaining;
+    Ok(Size { remaining, total })
+}
+
+/// Checks, counts, then writes a packet in one go.
+#[inline]
+fn encode_body<B: Body>(
+    body: &B,
+    version: ProtocolVersion,
+    max_packet_size: Option<u32>,
+    out: &mut BytesMut,
+) -> Result<usize, EncodeError> {
+    let size = measure(body, version)?;
+    check_limit(size.total, max_packet_size)?;
+    out.reserve(size.total);
+    out.put_u8((B::TYPE as u8) << 4 | body.flags());
+    put_variable_byte_integer(out, size.remaining as u32);
+    body.write(version, &mut Writer::new(out));
+    Ok(size.total)
+}
+
+#[inline]
+fn check_limit(size: usize, max_packet_size: Option<u32>) -> Result<(), EncodeError> {
+    match max_packet_size {
+        Some(max) if size > max as usize => Err(EncodeError::PacketTooLarge { size, max }),
+        _ => Ok(()),
+    }
+}
+
+/// Applies `$action` to the body of every packet with one.
+macro_rules! with_body {
+    ($packet:expr, $body:ident => $action:expr, $ping:ident => $empty:expr) => {
+        match $packet {
+            Packet::Connect($body) => $action,
+            Packet::ConnAck($body) => $action,
+            Packet::Publish($body) => $action,
+            Packet::PubAck($body) => $action,
+            Packet::PubRec($body) => $action,
+            Packet::PubRel($body) => $action,
+            Packet::PubComp($body) => $action,
+            Packet::Subscribe($body) => $action,
+            Packet::SubAck($body) => $action,
+            Packet::Unsubscribe($body) => $action,
+            Packet::UnsubAck($body) => $action,
+            Packet::Disconnect($body) => $action,
+            Packet::Auth($body) => $action,
+            $ping @ (Packet::PingReq | Packet::PingResp) => $empty,
+        }
+    };
+}
+
+impl Packet {
+    /// The packet's type.
+    pub fn packet_type(&self) -> PacketType {
+        match self {
+            Self::Connect(_) => PacketType::Connect,
+            Self::ConnAck(_) => PacketType::ConnAck,
+            Self::Publish(_) => PacketType::Publish,
+            Self::PubAck(_) => PacketType::PubAck,
+            Self::PubRec(_) => PacketType::PubRec,
+            Self::PubRel(_) => PacketType::PubRel,
+            Self::PubComp(_) => PacketType::PubComp,
+            Self::Subscribe(_) => PacketType::Subscribe,
+            Self::SubAck(_) => PacketType::SubAck,
+            Self::Unsubscribe(_) => PacketType::Unsubscribe,
+            Self::UnsubAck(_) => PacketType::UnsubAck,
+            Self::PingReq => PacketType::PingReq,
+            Self::PingResp => PacketType::PingResp,
+            Self::Disconnect(_) => PacketType::Disconnect,
+            Self::Auth(_) => PacketType::Auth,
+        }
+    }
+
+    /// Exact size on the wire for this version (fixed header included), or why the packet
+    /// cannot be encoded for this version.
+    pub fn encoded_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        with_body!(self, body => measure(body, version).map(|size| size.total), _ping => Ok(2))
+    }
+
+    /// Appends the packet to `out`: checks it and computes its exact size first, reserves
+    /// once, writes once, in the shortest form the standard allows. With `max_packet_size`
+    /// (the peer's Maximum Packet Size), a larger packet is refused with
+    /// [`EncodeError::PacketTooLarge`] and nothing is written. On any error `out` is left
+    /// untouched. Returns the number of bytes written.
+    pub fn encode(
+        &self,
+        version: ProtocolVersion,
+        max_packet_size: Option<u32>,
+        out: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        with_body!(
+            self,
+            body => encode_body(body, version, max_packet_size, out),
+            ping => {
+                check_limit(2, max_packet_size)?;
+                out.reserve(2);
+                out.put_u8((ping.packet_type() as u8) << 4);
+                out.put_u8(0);
+                Ok(2)
+            }
+        )
+    }
+}
+
+macro_rules! from_packet_struct {
+    ($($name:ident),+) => {$(
+        impl From<$name> for Packet {
+            #[inline]
+            fn from(packet: $name) -> Self {
+                Packet::$name(packet)
+            }
+        }
+    )+};
+}
+
+from_packet_struct!(
+    Connect,
+    ConnAck,
+    Publish,
+    PubAck,
+    PubRec,
+    PubRel,
+    PubComp,
+    Subscribe,
+    SubAck,
+    Unsubscribe,
+    UnsubAck,
+    Disconnect,
+    Auth
+);
+
+impl fmt::Display for Packet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.packet_type(), f)
+    }
+}

@@ -1,0 +1,318 @@
+//! The MQTT 5.0 properties of each packet, with the rule of which packet may carry which
+//! (MQTT 5.0 table 2-4). Each struct holds exactly the properties its packet allows; decoding
+//! refuses the others (Malformed Packet) and any repeat (Protocol Error), except User Property,
+//! which may repeat and keeps its order. Encoding writes them in increasing identifier order,
+//! user properties last.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::num::{NonZeroU16, NonZeroU32};
+
+use crate::error::DecodeError;
+use crate::property::{
+    PayloadFormat, Property, PropertyId, SubscriptionId, put, read_properties, set_once,
+};
+use crate::qos::QoS;
+use crate::topic::TopicName;
+use crate::wire::{PropertySet, Reader, Sink};
+
+/// A property value type: how it is written.
+trait PropertyValue {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S);
+}
+
+impl PropertyValue for u16 {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::two(sink, id, Some(*self));
+    }
+}
+
+impl PropertyValue for u32 {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::four(sink, id, Some(*self));
+    }
+}
+
+impl PropertyValue for NonZeroU16 {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::two(sink, id, Some(self.get()));
+    }
+}
+
+impl PropertyValue for NonZeroU32 {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::four(sink, id, Some(self.get()));
+    }
+}
+
+impl PropertyValue for bool {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::flag(sink, id, Some(*self));
+    }
+}
+
+impl PropertyValue for QoS {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::byte(sink, id, Some(self.as_u8()));
+    }
+}
+
+impl PropertyValue for PayloadFormat {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::byte(sink, id, Some(*self as u8));
+    }
+}
+
+impl PropertyValue for String {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::string(sink, id, Some(self));
+    }
+}
+
+impl PropertyValue for Bytes {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::binary(sink, id, Some(self));
+    }
+}
+
+impl PropertyValue for TopicName {
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        put::topic(sink, id, Some(self));
+    }
+}
+
+impl PropertyValue for SubscriptionId {
+    fn put<S: Sink>(&self, _: PropertyId, sink: &mut S) {
+        put::subscription_id(sink, *self);
+    }
+}
+
+/// Declares a per-packet properties struct: its fields (in increasing identifier order), how
+/// each is read, and how all are written.
+macro_rules! properties {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            $( $(#[$fdoc:meta])* $field:ident: $ty:ty = $id:ident, )*
+        }
+        $( repeated { $(#[$rdoc:meta])* $rfield:ident: $rty:ty = $rid:ident, } )?
+        $( then { $( $(#[$tdoc:meta])* $tfield:ident: $tty:ty = $tid:ident, )* } )?
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name {
+            $( $(#[$fdoc])* pub $field: Option<$ty>, )*
+            $( $(#[$rdoc])* pub $rfield: Vec<$rty>, )?
+            $( $( $(#[$tdoc])* pub $tfield: Option<$tty>, )* )?
+            /// User Property pairs, in wire order (names may repeat).
+            pub user_properties: Vec<(String, String)>,
+        }
+
+        impl $name {
+            /// Whether no property is set (what MQTT 3.x can carry).
+            pub fn is_empty(&self) -> bool {
+                $( self.$field.is_none() && )*
+                $( self.$rfield.is_empty() && )?
+                $( $( self.$tfield.is_none() && )* )?
+                self.user_properties.is_empty()
+            }
+
+            /// Reads a property block.
+            pub(crate) fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+                let mut properties = Self::default();
+                let packet_type = r.packet_type();
+                read_properties(r, |id, property| {
+                    match property {
+                        $( Property::$id(value) => set_once(&mut properties.$field, value, id), )*
+                        $( $( Property::$tid(value) => set_once(&mut properties.$tfield, value, id), )* )?
+                        $( Property::$rid(value) => {
+                            properties.$rfield.push(value);
+                            Ok(())
+                        } )?
+                        Property::User(name, value) => {
+                            properties.user_properties.push((name, value));
+                            Ok(())
+                        }
+                        _ => Err(DecodeError::PropertyNotAllowed { property: id, packet_type }),
+                    }
+                })?;
+                Ok(properties)
+            }
+        }
+
+        impl PropertySet for $name {
+            #[inline]
+            fn visit<S: Sink>(&self, sink: &mut S) {
+                $( if let Some(value) = &self.$field {
+                    value.put(PropertyId::$id, sink);
+                } )*
+                $( for value in &self.$rfield {
+                    value.put(PropertyId::$rid, sink);
+                } )?
+                $( $( if let Some(value) = &self.$tfield {
+                    value.put(PropertyId::$tid, sink);
+                } )* )?
+                put::user_properties(sink, &self.user_properties);
+            }
+        }
+    };
+}
+
+properties! {
+    /// Properties of CONNECT (MQTT 5.0 section 3.1.2.11).
+    ConnectProperties {
+        /// Seconds the session lasts after the connection closes (0 or absent: it ends with it).
+        session_expiry_interval: u32 = SessionExpiryInterval,
+        /// Method of enhanced authentication.
+        authentication_method: String = AuthenticationMethod,
+        /// Data of enhanced authentication (only with a method).
+        authentication_data: Bytes = AuthenticationData,
+        /// Whether the server may send Reason Strings and User Properties on failures (absent: yes).
+        request_problem_information: bool = RequestProblemInformation,
+        /// Whether the client asks for Response Information in CONNACK (absent: no).
+        request_response_information: bool = RequestResponseInformation,
+        /// How many QoS 1 and 2 PUBLISH packets the client takes at once (absent: 65,535).
+        receive_maximum: NonZeroU16 = ReceiveMaximum,
+        /// Highest topic alias the client accepts (absent or 0: none).
+        topic_alias_maximum: u16 = TopicAliasMaximum,
+        /// Largest packet the client accepts (absent: no limit but the protocol's).
+        maximum_packet_size: NonZeroU32 = MaximumPacketSize,
+    }
+}
+
+properties! {
+    /// Properties of the Will message in CONNECT (MQTT 5.0 section 3.1.3.2).
+    WillProperties {
+        /// Whether the payload is UTF-8 text.
+        payload_format_indicator: PayloadFormat = PayloadFormatIndicator,
+        /// Seconds the Will message lives.
+        message_expiry_interval: u32 = MessageExpiryInterval,
+        /// MIME type (or any description) of the payload.
+        content_type: String = ContentType,
+        /// Topic for a response (request/response pattern).
+        response_topic: TopicName = ResponseTopic,
+        /// Data that ties a response to its request.
+        correlation_data: Bytes = CorrelationData,
+        /// Seconds the server waits before publishing the Will.
+        will_delay_interval: u32 = WillDelayInterval,
+    }
+}
+
+properties! {
+    /// Properties of CONNACK (MQTT 5.0 section 3.2.2.3).
+    ConnAckProperties {
+        /// The session expiry interval the server uses, if not the client's.
+        session_expiry_interval: u32 = SessionExpiryInterval,
+        /// The client identifier the server assigned (when the client sent an empty one).
+        assigned_client_identifier: String = AssignedClientIdentifier,
+        /// Keep alive the client must use instead of its own [MQTT-3.2.2-21].
+        server_keep_alive: u16 = ServerKeepAlive,
+        /// Method of enhanced authentication.
+        authentication_method: String = AuthenticationMethod,
+        /// Data of enhanced authentication.
+        authentication_data: Bytes = AuthenticationData,
+        /// What the client can build a response topic from.
+        response_information: String = ResponseInformation,
+        /// Another server to use.
+        server_reference: String = ServerReference,
+        /// Human-readable diagnostic.
+        reason_string: String = ReasonString,
+        /// How many QoS 1 and 2 PUBLISH packets the server takes at once (absent: 65,535).
+        receive_maximum: NonZeroU16 = ReceiveMaximum,
+        /// Highest topic alias the server accepts (absent or 0: none).
+        topic_alias_maximum: u16 = TopicAliasMaximum,
+        /// Highest QoS the server supports: QoS 0 or 1 (absent: 2).
+        maximum_qos: QoS = MaximumQoS,
+        /// Whether retained messages are supported (absent: yes).
+        retain_available: bool = RetainAvailable,
+        /// Largest packet the server accepts (absent: no limit but the protocol's).
+        maximum_packet_size: NonZeroU32 = MaximumPacketSize,
+        /// Whether wildcard subscriptions are supported (absent: yes).
+        wildcard_subscription_available: bool = WildcardSubscriptionAvailable,
+        /// Whether subscription identifiers are supported (absent: yes).
+        subscription_identifiers_available: bool = SubscriptionIdentifierAvailable,
+        /// Whether shared subscriptions are supported (absent: yes).
+        shared_subscription_available: bool = SharedSubscriptionAvailable,
+    }
+}
+
+properties! {
+    /// Properties of PUBLISH (MQTT 5.0 section 3.3.2.3).
+    PublishProperties {
+        /// Whether the payload is UTF-8 text.
+        payload_format_indicator: PayloadFormat = PayloadFormatIndicator,
+        /// Seconds the message lives.
+        message_expiry_interval: u32 = MessageExpiryInterval,
+        /// MIME type (or any description) of the payload.
+        content_type: String = ContentType,
+        /// Topic for a response (request/response pattern).
+        response_topic: TopicName = ResponseTopic,
+        /// Data that ties a response to its request.
+        correlation_data: Bytes = CorrelationData,
+    }
+    repeated {
+        /// Identifiers of the subscriptions that matched (server to client only
+        /// [MQTT-3.3.4-6]).
+        subscription_identifiers: SubscriptionId = SubscriptionIdentifier,
+    }
+    then {
+        /// Number that stands for the topic on this connection (never 0 [MQTT-3.3.2-8]);
+        /// with an empty topic name, the topic set by an earlier PUBLISH with this alias.
+        topic_alias: NonZeroU16 = TopicAlias,
+    }
+}
+
+properties! {
+    /// Properties of PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK and UNSUBACK (MQTT 5.0 sections
+    /// 3.4.2.2, 3.5.2.2, 3.6.2.2, 3.7.2.2, 3.9.2.1, 3.11.2.1): a reason string and user
+    /// properties.
+    AckProperties {
+        /// Human-readable diagnostic.
+        reason_string: String = ReasonString,
+    }
+}
+
+/// Properties of PUBACK (the same as every acknowledgement's).
+pub type PubAckProperties = AckProperties;
+/// Properties of SUBACK (the same as every acknowledgement's).
+pub type SubAckProperties = AckProperties;
+/// Properties of UNSUBACK (the same as every acknowledgement's).
+pub type UnsubAckProperties = AckProperties;
+
+properties! {
+    /// Properties of SUBSCRIBE (MQTT 5.0 section 3.8.2.1).
+    SubscribeProperties {
+        /// Identifier the server puts in the PUBLISH packets these subscriptions cause.
+        subscription_identifier: SubscriptionId = SubscriptionIdentifier,
+    }
+}
+
+properties! {
+    /// Properties of UNSUBSCRIBE (MQTT 5.0 section 3.10.2.1): user properties only.
+    UnsubscribeProperties {}
+}
+
+properties! {
+    /// Properties of DISCONNECT (MQTT 5.0 section 3.14.2.2).
+    DisconnectProperties {
+        /// New session expiry interval (client only [MQTT-3.14.2-2]).
+        session_expiry_interval: u32 = SessionExpiryInterval,
+        /// Another server to use.
+        server_reference: String = ServerReference,
+        /// Human-readable diagnostic.
+        reason_string: String = ReasonString,
+    }
+}
+
+properties! {
+    /// Properties of AUTH (MQTT 5.0 section 3.15.2.2).
+    AuthProperties {
+        /// Method of enhanced authentication.
+        authentication_method: String = AuthenticationMethod,
+        /// Data of enhanced authentication.
+        authentication_data: Bytes = AuthenticationData,
+        /// Human-readable diagnostic.
+        reason_string: String = ReasonString,
+    }
+}

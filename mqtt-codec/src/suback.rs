@@ -1,0 +1,105 @@
+//! SUBACK: the server's answer to SUBSCRIBE (MQTT 5.0 section 3.9).
+
+use alloc::vec::Vec;
+
+use crate::ack::read_packet_id;
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::{Body, PacketType};
+use crate::properties::SubAckProperties;
+use crate::qos::PacketId;
+use crate::reason_code::SubscribeReasonCode;
+use crate::version::ProtocolVersion;
+use crate::wire::{Reader, Sink};
+
+/// A subscription acknowledgement: one reason code per topic filter, in order
+/// [MQTT-3.9.3-1].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubAck {
+    /// The identifier of the SUBSCRIBE being acknowledged.
+    pub packet_id: PacketId,
+    /// One code per filter (3.x: only 0x00, 0x01, 0x02, 0x80 [MQTT-3.9.3-2]).
+    pub codes: Vec<SubscribeReasonCode>,
+    /// MQTT 5.0 properties (must be empty for 3.x).
+    pub properties: SubAckProperties,
+}
+
+impl SubAck {
+    /// A SUBACK without properties.
+    pub fn new(packet_id: PacketId, codes: Vec<SubscribeReasonCode>) -> Self {
+        Self {
+            packet_id,
+            codes,
+            properties: SubAckProperties::default(),
+        }
+    }
+}
+
+impl Body for SubAck {
+    const TYPE: PacketType = PacketType::SubAck;
+
+    fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
+        if self.codes.is_empty() {
+            return Err(EncodeError::NoReasonCodes {
+                packet_type: Self::TYPE,
+            });
+        }
+        if version.is_v5() {
+            return Ok(());
+        }
+        if !self.properties.is_empty() {
+            return Err(EncodeError::PropertiesNotAllowed {
+                packet_type: Self::TYPE,
+                version,
+            });
+        }
+        match self.codes.iter().find(|code| !code.exists_in_v3()) {
+            Some(code) => Err(EncodeError::ReasonCodeNotInVersion {
+                packet_type: Self::TYPE,
+                code: code.code(),
+                version,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn write<S: Sink>(&self, version: ProtocolVersion, sink: &mut S) {
+        sink.u16(self.packet_id.get());
+        if version.is_v5() {
+            sink.properties(&self.properties);
+        }
+        for code in &self.codes {
+            sink.u8(code.code());
+        }
+    }
+
+    fn read(_flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let packet_id = read_packet_id(r)?;
+        let properties = if version.is_v5() {
+            SubAckProperties::read(r)?
+        } else {
+            SubAckProperties::default()
+        };
+        let mut codes = Vec::new();
+        while !r.is_empty() {
+            let byte = r.u8()?;
+            let code = SubscribeReasonCode::try_from(byte)
+                .ok()
+                .filter(|code| version.is_v5() || code.exists_in_v3())
+                .ok_or(DecodeError::InvalidReasonCode {
+                    packet_type: Self::TYPE,
+                    code: byte,
+                })?;
+            codes.push(code);
+        }
+        if codes.is_empty() {
+            return Err(DecodeError::NoReasonCodes {
+                packet_type: Self::TYPE,
+            });
+        }
+        Ok(Self {
+            packet_id,
+            codes,
+            properties,
+        })
+    }
+}

@@ -1,0 +1,506 @@
+//! The data representations of MQTT (MQTT 5.0 section 1.5), both ways: a [`Reader`] over a
+//! packet's bytes, and a [`Sink`] that either counts ([`Counter`]) or writes ([`Writer`]) so
+//! that every packet describes its bytes once and its exact size comes from the same code
+//! that writes it.
+
+use alloc::string::String;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytestring::ByteString;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::PacketType;
+
+/// The largest variable byte integer: 268,435,455 (four bytes of seven bits).
+pub(crate) const MAX_VARIABLE_BYTE_INTEGER: u32 = 268_435_455;
+
+/// The longest string or binary data: its length is a 16-bit number.
+const MAX_STRING_LEN: usize = 65_535;
+
+/// How many bytes `value` takes as a variable byte integer.
+#[inline]
+pub(crate) const fn variable_byte_integer_len(value: u32) -> usize {
+    match value {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
+/// A variable byte integer parsed from a prefix of some bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum VariableByteInteger {
+    /// The value and how many bytes it took.
+    Complete { value: u32, len: usize },
+    /// The bytes end before the integer does.
+    Incomplete,
+}
+
+/// Parses a variable byte integer at the start of `bytes`, refusing more than four bytes and
+/// non-minimal encodings [MQTT-1.5.5-1].
+#[inline]
+pub(crate) fn parse_variable_byte_integer(
+    bytes: &[u8],
+) -> Result<VariableByteInteger, DecodeError> {
+    let mut value = 0u32;
+    for (i, &byte) in bytes.iter().take(4).enumerate() {
+        value |= u32::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            // A last byte of 0 after a continuation adds nothing: a shorter form existed.
+            if i > 0 && byte == 0 {
+                return Err(DecodeError::NonMinimalVariableByteInteger);
+            }
+            return Ok(VariableByteInteger::Complete { value, len: i + 1 });
+        }
+    }
+    if bytes.len() >= 4 {
+        Err(DecodeError::MalformedVariableByteInteger)
+    } else {
+        Ok(VariableByteInteger::Incomplete)
+    }
+}
+
+/// Reads the fields of one packet whose bytes are all there. Every read checks the length
+/// first: running out is [`DecodeError::Truncated`], never a panic. Byte strings come out as
+/// slices of the packet's [`Bytes`], not copies.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    buf: Bytes,
+    packet_type: PacketType,
+}
+
+impl Reader {
+    /// A reader over the body of a packet of type `packet_type`.
+    #[inline]
+    pub(crate) fn new(buf: Bytes, packet_type: PacketType) -> Self {
+        Self { buf, packet_type }
+    }
+
+    /// The packet type being read (for errors).
+    #[inline]
+    pub(crate) fn packet_type(&self) -> PacketType {
+        self.packet_type
+    }
+
+    #[inline]
+    fn truncated(&self) -> DecodeError {
+        DecodeError::Truncated {
+            packet_type: self.packet_type,
+        }
+    }
+
+    /// Whether everything has been read.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Fails unless everything has been read.
+    #[inline]
+    pub(crate) fn finish(self) -> Result<(), DecodeError> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::TrailingBytes {
+                packet_type: self.packet_type,
+                count: self.buf.len(),
+            })
+        }
+    }
+
+    #[inline]
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        if self.buf.is_empty() {
+            return Err(self.truncated());
+        }
+        Ok(self.buf.get_u8())
+    }
+
+    #[inline]
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        if self.buf.len() < 2 {
+            return Err(self.truncated());
+        }
+        Ok(self.buf.get_u16())
+    }
+
+    #[inline]
+    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
+        if self.buf.len() < 4 {
+            return Err(self.truncated());
+        }
+        Ok(self.buf.get_u32())
+    }
+
+    /// A variable byte integer.
+    #[inline]
+    pub(crate) fn variable_byte_integer(&mut self) -> Result<u32, DecodeError> {
+        match parse_variable_byte_integer(&self.buf)? {
+            VariableByteInteger::Complete { value, len } => {
+                self.buf.advance(len);
+                Ok(value)
+            }
+            VariableByteInteger::Incomplete => Err(self.truncated()),
+        }
+    }
+
+    /// The next `len` bytes, shared with the packet (no copy).
+    #[inline]
+    pub(crate) fn take(&mut self, len: usize) -> Result<Bytes, DecodeError> {
+        if self.buf.len() < len {
+            return Err(self.truncated());
+        }
+        Ok(self.buf.split_to(len))
+    }
+
+    /// A reader over the next `len` bytes (a property block), which this reader skips.
+    #[inline]
+    pub(crate) fn sub_reader(&mut self, len: u32) -> Result<Self, DecodeError> {
+        let len = usize::try_from(len).map_err(|_| self.truncated())?;
+        Ok(Self::new(self.take(len)?, self.packet_type))
+    }
+
+    /// Everything not read yet (a payload), shared with the packet.
+    #[inline]
+    pub(crate) fn rest(&mut self) -> Bytes {
+        core::mem::take(&mut self.buf)
+    }
+
+    /// Binary data: a two-byte length, then that many bytes (no copy).
+    #[inline]
+    pub(crate) fn binary(&mut self) -> Result<Bytes, DecodeError> {
+        let len = self.u16()?;
+        self.take(usize::from(len))
+    }
+
+    /// A UTF-8 encoded string, checked once for UTF-8 and U+0000, kept as a slice of the
+    /// packet (no copy).
+    #[inline]
+    pub(crate) fn utf8(&mut self) -> Result<ByteString, DecodeError> {
+        let bytes = self.binary()?;
+        let string = ByteString::try_from(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+        if string.as_bytes().contains(&0) {
+            return Err(DecodeError::NullCharacter);
+        }
+        Ok(string)
+    }
+
+    /// A UTF-8 encoded string checked for UTF-8 only, for a topic whose own validation looks
+    /// for U+0000 in the same pass as for wildcards.
+    #[inline]
+    pub(crate) fn topic(&mut self) -> Result<ByteString, DecodeError> {
+        let bytes = self.binary()?;
+        ByteString::try_from(bytes).map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// A UTF-8 encoded string, checked as [`Reader::utf8`], copied into a `String`.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Result<String, DecodeError> {
+        let len = usize::from(self.u16()?);
+        let bytes = self.buf.get(..len).ok_or_else(|| self.truncated())?;
+        let string = core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+        if bytes.contains(&0) {
+            return Err(DecodeError::NullCharacter);
+        }
+        let string = String::from(string);
+        self.buf.advance(len);
+        Ok(string)
+    }
+}
+
+/// Where a packet's fields go: counted by [`Counter`], or written by [`Writer`]. Packets
+/// describe their fields once, through this trait, for both.
+pub(crate) trait Sink {
+    /// A byte.
+    fn u8(&mut self, value: u8);
+    /// A two-byte integer, big-endian.
+    fn u16(&mut self, value: u16);
+    /// A four-byte integer, big-endian.
+    fn u32(&mut self, value: u32);
+    /// A variable byte integer (at most [`MAX_VARIABLE_BYTE_INTEGER`]).
+    fn variable_byte_integer(&mut self, value: u32);
+    /// Bytes as they are (a payload).
+    fn raw(&mut self, bytes: &[u8]);
+    /// Binary data: two-byte length, then the bytes (at most 65,535).
+    fn binary(&mut self, bytes: &[u8]);
+    /// A UTF-8 string that nobody has checked for U+0000 yet: two-byte length, then the bytes.
+    fn string(&mut self, string: &str);
+    /// A property block: its length as a variable byte integer, then the properties.
+    fn properties<P: PropertySet>(&mut self, properties: &P);
+}
+
+/// A set of MQTT 5.0 properties that describes itself to a [`Sink`], one property after the
+/// other (in increasing identifier order, user properties last, as luamqtt and most
+/// implementations do).
+pub(crate) trait PropertySet {
+    /// Gives every property that is present to `sink`.
+    fn visit<S: Sink>(&self, sink: &mut S);
+}
+
+/// Counts the bytes a packet's fields take and notes the first field that cannot be encoded.
+#[derive(Debug, Default)]
+pub(crate) struct Counter {
+    /// Bytes counted so far.
+    pub(crate) len: usize,
+    /// The first problem met.
+    pub(crate) error: Option<EncodeError>,
+}
+
+impl Counter {
+    /// Notes a problem (the first one wins).
+    #[inline]
+    pub(crate) fn fail(&mut self, error: EncodeError) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
+    }
+
+    /// The count, or the first problem.
+    #[inline]
+    pub(crate) fn finish(self) -> Result<usize, EncodeError> {
+        match self.error {
+            None => Ok(self.len),
+            Some(error) => Err(error),
+        }
+    }
+
+    #[inline]
+    fn length_prefixed(&mut self, len: usize) {
+        if len > MAX_STRING_LEN {
+            self.fail(EncodeError::StringTooLong { len });
+        }
+        self.len += 2 + len;
+    }
+}
+
+impl Sink for Counter {
+    #[inline]
+    fn u8(&mut self, _: u8) {
+        self.len += 1;
+    }
+
+    #[inline]
+    fn u16(&mut self, _: u16) {
+        self.len += 2;
+    }
+
+    #[inline]
+    fn u32(&mut self, _: u32) {
+        self.len += 4;
+    }
+
+    #[inline]
+    fn variable_byte_integer(&mut self, value: u32) {
+        self.len += variable_byte_integer_len(value);
+    }
+
+    #[inline]
+    fn raw(&mut self, bytes: &[u8]) {
+        self.len += bytes.len();
+    }
+
+    #[inline]
+    fn binary(&mut self, bytes: &[u8]) {
+        self.length_prefixed(bytes.len());
+    }
+
+    #[inline]
+    fn string(&mut self, string: &str) {
+        if string.as_bytes().contains(&0) {
+            self.fail(EncodeError::NullCharacter);
+        }
+        self.length_prefixed(string.len());
+    }
+
+    #[inline]
+    fn properties<P: PropertySet>(&mut self, properties: &P) {
+        let mut block = Counter::default();
+        properties.visit(&mut block);
+        if let Some(error) = block.error {
+            self.fail(error);
+        }
+        let block_len = u32::try_from(block.len).unwrap_or(u32::MAX);
+        if block_len > MAX_VARIABLE_BYTE_INTEGER {
+            self.fail(EncodeError::RemainingLengthTooLarge { len: block.len });
+        }
+        self.len += variable_byte_integer_len(block_len) + block.len;
+    }
+}
+
+/// Writes a packet's fields into a buffer whose capacity was reserved from a [`Counter`]'s
+/// count: no checks, no growth, one pass.
+pub(crate) struct Writer<'a> {
+    out: &'a mut BytesMut,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer appending to `out`.
+    #[inline]
+    pub(crate) fn new(out: &'a mut BytesMut) -> Self {
+        Self { out }
+    }
+}
+
+/// Writes a variable byte integer into `out`.
+#[inline]
+pub(crate) fn put_variable_byte_integer(out: &mut BytesMut, mut value: u32) {
+    loop {
+        let mut byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value > 0 {
+            byte |= 0x80;
+        }
+        out.put_u8(byte);
+        if value == 0 {
+            break;
+        }
+    }
+}
+
+impl Sink for Writer<'_> {
+    #[inline]
+    fn u8(&mut self, value: u8) {
+        self.out.put_u8(value);
+    }
+
+    #[inline]
+    fn u16(&mut self, value: u16) {
+        self.out.put_u16(value);
+    }
+
+    #[inline]
+    fn u32(&mut self, value: u32) {
+        self.out.put_u32(value);
+    }
+
+    #[inline]
+    fn variable_byte_integer(&mut self, value: u32) {
+        put_variable_byte_integer(self.out, value);
+    }
+
+    #[inline]
+    fn raw(&mut self, bytes: &[u8]) {
+        self.out.put_slice(bytes);
+    }
+
+    #[inline]
+    fn binary(&mut self, bytes: &[u8]) {
+        // The counting pass has refused anything longer.
+        self.out
+            .put_u16(u16::try_from(bytes.len()).unwrap_or(u16::MAX));
+        self.out.put_slice(bytes);
+    }
+
+    #[inline]
+    fn string(&mut self, string: &str) {
+        self.binary(string.as_bytes());
+    }
+
+    #[inline]
+    fn properties<P: PropertySet>(&mut self, properties: &P) {
+        let mut block = Counter::default();
+        properties.visit(&mut block);
+        self.variable_byte_integer(u32::try_from(block.len).unwrap_or(u32::MAX));
+        properties.visit(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn encode(value: u32) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        put_variable_byte_integer(&mut out, value);
+        out.to_vec()
+    }
+
+    #[test]
+    fn variable_byte_integer_examples_from_the_spec() {
+        // MQTT 5.0 table 1-1: the boundaries of each length.
+        let cases: [(u32, &[u8]); 8] = [
+            (0, &[0x00]),
+            (127, &[0x7f]),
+            (128, &[0x80, 0x01]),
+            (16_383, &[0xff, 0x7f]),
+            (16_384, &[0x80, 0x80, 0x01]),
+            (2_097_151, &[0xff, 0xff, 0x7f]),
+            (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
+            (268_435_455, &[0xff, 0xff, 0xff, 0x7f]),
+        ];
+        for (value, bytes) in cases {
+            assert_eq!(encode(value), bytes);
+            assert_eq!(variable_byte_integer_len(value), bytes.len());
+            assert_eq!(
+                parse_variable_byte_integer(bytes),
+                Ok(VariableByteInteger::Complete {
+                    value,
+                    len: bytes.len()
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn variable_byte_integer_past_four_bytes_is_malformed() {
+        assert_eq!(
+            parse_variable_byte_integer(&[0xff, 0xff, 0xff, 0xff, 0x01]),
+            Err(DecodeError::MalformedVariableByteInteger)
+        );
+        assert_eq!(
+            parse_variable_byte_integer(&[0x80, 0x80, 0x80]),
+            Ok(VariableByteInteger::Incomplete)
+        );
+    }
+
+    #[test]
+    fn non_minimal_variable_byte_integer_is_refused() {
+        // [MQTT-1.5.5-1]
+        assert_eq!(
+            parse_variable_byte_integer(&[0x80, 0x00]),
+            Err(DecodeError::NonMinimalVariableByteInteger)
+        );
+        assert_eq!(
+            parse_variable_byte_integer(&[0xff, 0x80, 0x00]),
+            Err(DecodeError::NonMinimalVariableByteInteger)
+        );
+    }
+
+    #[test]
+    fn reader_refuses_to_run_past_the_end() {
+        let mut r = Reader::new(Bytes::from_static(&[0x00, 0x05, b'a']), PacketType::Publish);
+        assert_eq!(
+            r.binary(),
+            Err(DecodeError::Truncated {
+                packet_type: PacketType::Publish
+            })
+        );
+    }
+
+    #[test]
+    fn reader_checks_strings() {
+        // [MQTT-1.5.4-1]
+        let mut r = Reader::new(Bytes::from_static(&[0x00, 0x01, 0xff]), PacketType::Connect);
+        assert_eq!(r.string(), Err(DecodeError::InvalidUtf8));
+        // [MQTT-1.5.4-2]
+        let mut r = Reader::new(Bytes::from_static(&[0x00, 0x01, 0x00]), PacketType::Connect);
+        assert_eq!(r.utf8(), Err(DecodeError::NullCharacter));
+        // [MQTT-1.5.4-3]: a BOM is kept, not stripped.
+        let mut r = Reader::new(
+            Bytes::from_static(&[0x00, 0x04, 0xef, 0xbb, 0xbf, b'a']),
+            PacketType::Connect,
+        );
+        assert_eq!(r.string().unwrap(), "\u{feff}a");
+    }
+
+    #[test]
+    fn counter_refuses_long_and_null_strings() {
+        let mut c = Counter::default();
+        c.string("a\0");
+        assert_eq!(c.finish(), Err(EncodeError::NullCharacter));
+        let mut c = Counter::default();
+        c.binary(&alloc::vec![0; 65_536]);
+        assert_eq!(c.finish(), Err(EncodeError::StringTooLong { len: 65_536 }));
+    }
+}
