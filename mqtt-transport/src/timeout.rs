@@ -9,6 +9,9 @@ use futures_lite::future;
 
 use crate::{Stage, TransportError};
 
+/// How long a TLS or WebSocket handshake may take unless told otherwise.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Runs `step`, failing with [`TransportError::Timeout`] if `limit` runs out first.
 pub(crate) async fn limit_time<T>(
     limit: Option<Duration>,

@@ -3,38 +3,19 @@
 // Test code: a failed set-up step should panic on the spot.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::{Ipv4Addr, SocketAddr};
+mod support;
+
+use std::net::Ipv4Addr;
 
 use async_net::TcpListener;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use mqtt_transport::{BrokerAddress, Connector, Host, TcpConnector, TransportError};
-
-/// A listener on a free loopback port that echoes what each connection sends.
-async fn echo_server() -> (SocketAddr, smol::Task<()>) {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let task = smol::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            smol::spawn(async move {
-                let (reader, mut writer) = (stream.clone(), stream);
-                let _ = futures_lite::io::copy(reader, &mut writer).await;
-            })
-            .detach();
-        }
-    });
-    (address, task)
-}
-
-/// A loopback port on which nothing listens (bound, then released).
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
-}
+use support::servers::{closed_port, tcp_echo_server};
 
 #[test]
 fn carries_bytes_both_ways() {
     smol::block_on(async {
-        let (server, _task) = echo_server().await;
+        let server = tcp_echo_server().await;
         let address: BrokerAddress = format!("mqtt://127.0.0.1:{}", server.port())
             .parse()
             .unwrap();
@@ -49,7 +30,7 @@ fn carries_bytes_both_ways() {
 #[test]
 fn sets_tcp_nodelay_unless_told_not_to() {
     smol::block_on(async {
-        let (server, _task) = echo_server().await;
+        let server = tcp_echo_server().await;
         let host = Host::from(Ipv4Addr::LOCALHOST);
         let stream = TcpConnector::new()
             .connect_to(&host, server.port())

@@ -1,0 +1,18 @@
+//! TLS (`mqtts://`, `ssl://`) with rustls, through futures-rustls.
+//!
+//! [`TlsConfig`] says what to trust and what to present; [`TlsConnector`] opens connections;
+//! [`TlsError`] says what failed. The `rustls` crate is re-exported so that a configuration
+//! built by hand ([`TlsConnector::from_client_config`]) uses the same version.
+
+mod config;
+mod connector;
+mod danger;
+mod error;
+mod stream;
+
+pub use config::TlsConfig;
+pub use connector::TlsConnector;
+pub use error::TlsError;
+pub use stream::TlsStream;
+
+pub use rustls;

@@ -1,0 +1,11 @@
+//! Helpers shared by the integration tests: certificates, in-process servers, a mosquitto
+//! launcher, MQTT bytes. Each test file uses some of them.
+#![allow(dead_code)]
+
+#[cfg(feature = "ring")]
+pub mod certs;
+pub mod mqtt;
+pub mod servers;
+pub mod temp_dir;
+#[cfg(feature = "ring")]
+pub mod tls_servers;
