@@ -10,11 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::tls::rustls::{self, AlertDescription, ClientConfig, RootCertStore};
+use mqtt_transport::tls::rustls::{
+    self, AlertDescription, ClientConfig, RootCertStore, ServerConfig,
+};
 use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
 use mqtt_transport::{BrokerAddress, Connector, Host, Stage, TransportError};
 use support::certs::TestCa;
-use support::servers::{closed_port, hang_up_server, silent_server, tcp_echo_server};
+use support::servers::{TestServer, closed_port, hang_up_server, silent_server, tcp_echo_server};
 use support::tls_servers::{tls_echo_server, tls_server_config};
 
 /// Trusts only `ca` (not the system's roots, so that nothing else can make a test pass).
@@ -25,8 +27,14 @@ fn trusting(ca: &TestCa) -> TlsConfig {
         .unwrap()
 }
 
-fn address(text: &str) -> BrokerAddress {
-    text.parse().unwrap()
+/// Accepts any certificate: for the tests of servers that never get as far as showing one.
+fn accepting_anything() -> TlsConnector {
+    TlsConnector::new(
+        &TlsConfig::new()
+            .builtin_roots(false)
+            .danger_accept_invalid_certs(),
+    )
+    .unwrap()
 }
 
 /// Where a connection failed: opening it, or using it (TLS 1.3 reports a refused client
@@ -37,12 +45,13 @@ enum Failure {
     Exchange(io::Error),
 }
 
-/// Connects, sends a few bytes and reads them back from the echo server.
-async fn connect_and_echo(
-    connector: &dyn Connector,
-    address: &BrokerAddress,
-) -> Result<(), Failure> {
-    let mut stream = connector.connect(address).await.map_err(Failure::Connect)?;
+/// Connects to `mqtts://{host}:{port}`, sends a few bytes and reads them back.
+async fn connect_and_echo(connector: &dyn Connector, host: &str, port: u16) -> Result<(), Failure> {
+    let address: BrokerAddress = format!("mqtts://{host}:{port}").parse().unwrap();
+    let mut stream = connector
+        .connect(&address)
+        .await
+        .map_err(Failure::Connect)?;
     let sent = b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02t1";
     stream.write_all(sent).await.map_err(Failure::Exchange)?;
     stream.flush().await.map_err(Failure::Exchange)?;
@@ -55,35 +64,56 @@ async fn connect_and_echo(
     Ok(())
 }
 
+/// Runs a TLS echo server configured by `server`, and echoes through it with `client`,
+/// connecting to it by `host`.
+fn echo_through(
+    server: Arc<ServerConfig>,
+    host: &str,
+    client: &TlsConnector,
+) -> Result<(), Failure> {
+    smol::block_on(async {
+        let server = tls_echo_server(server).await;
+        connect_and_echo(client, host, server.port()).await
+    })
+}
+
 /// The TLS error a failure stands for, wherever it surfaced.
-fn tls_error(failure: Failure) -> TlsError {
+fn tls_error(failure: Result<(), Failure>) -> TlsError {
     match failure {
-        Failure::Connect(TransportError::Tls(error)) => error,
-        Failure::Exchange(error) if TlsError::find_in(&error).is_some() => {
+        Err(Failure::Connect(TransportError::Tls(error))) => error,
+        Err(Failure::Exchange(error)) if TlsError::find_in(&error).is_some() => {
             *error.into_inner().unwrap().downcast::<TlsError>().unwrap()
         }
         other => panic!("expected a TLS error, got {other:?}"),
     }
 }
 
+/// What connecting to a misbehaving `server` gives.
+fn connect_to(server: &TestServer, connector: &TlsConnector) -> Result<(), TransportError> {
+    smol::block_on(async {
+        let address = format!("mqtts://127.0.0.1:{}", server.port())
+            .parse()
+            .unwrap();
+        connector.connect(&address).await.map(drop)
+    })
+}
+
 #[test]
 fn a_private_ca_is_trusted_and_bytes_flow_both_ways() {
-    smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let identity = ca.server(&["localhost"]);
-        let server = tls_echo_server(tls_server_config(&identity, None, &[])).await;
-        let connector = TlsConnector::new(&trusting(&ca)).unwrap();
-        connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap();
+    let ca = TestCa::new("test CA");
+    let identity = ca.server(&["localhost"]);
+    let connector = TlsConnector::new(&trusting(&ca)).unwrap();
+    echo_through(
+        tls_server_config(&identity, None, &[]),
+        "localhost",
+        &connector,
+    )
+    .unwrap();
 
-        let stream = connector
-            .connect_to(&Host::Name("localhost".into()), server.port())
-            .await
-            .unwrap();
+    smol::block_on(async {
+        let server = tls_echo_server(tls_server_config(&identity, None, &[])).await;
+        let host = Host::Name("localhost".into());
+        let stream = connector.connect_to(&host, server.port()).await.unwrap();
         assert_eq!(
             stream.protocol_version(),
             Some(rustls::ProtocolVersion::TLSv1_3)
@@ -95,278 +125,160 @@ fn a_private_ca_is_trusted_and_bytes_flow_both_ways() {
 
 #[test]
 fn an_ip_address_is_checked_against_the_certificate_ip() {
-    smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let server =
-            tls_echo_server(tls_server_config(&ca.server(&["127.0.0.1"]), None, &[])).await;
-        let connector = TlsConnector::new(&trusting(&ca)).unwrap();
-        connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://127.0.0.1:{}", server.port())),
-        )
-        .await
-        .unwrap();
-    });
+    let ca = TestCa::new("test CA");
+    let server = tls_server_config(&ca.server(&["127.0.0.1"]), None, &[]);
+    echo_through(
+        server,
+        "127.0.0.1",
+        &TlsConnector::new(&trusting(&ca)).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
 fn an_unknown_ca_is_refused() {
-    smol::block_on(async {
-        let (ca, other_ca) = (TestCa::new("broker CA"), TestCa::new("some other CA"));
-        let server =
-            tls_echo_server(tls_server_config(&ca.server(&["localhost"]), None, &[])).await;
-        let connector = TlsConnector::new(&trusting(&other_ca)).unwrap();
-        let failure = connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap_err();
-        match tls_error(failure) {
-            TlsError::UnknownIssuer { server_name } => assert_eq!(server_name, "localhost"),
-            other => panic!("expected UnknownIssuer, got {other:?}"),
-        }
-    });
+    let (ca, other_ca) = (TestCa::new("broker CA"), TestCa::new("some other CA"));
+    let server = tls_server_config(&ca.server(&["localhost"]), None, &[]);
+    let client = TlsConnector::new(&trusting(&other_ca)).unwrap();
+    match tls_error(echo_through(server, "localhost", &client)) {
+        TlsError::UnknownIssuer { server_name } => assert_eq!(server_name, "localhost"),
+        other => panic!("expected UnknownIssuer, got {other:?}"),
+    }
 }
 
 #[test]
 fn a_certificate_for_another_name_is_refused() {
-    smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let server = tls_echo_server(tls_server_config(
-            &ca.server(&["broker.example"]),
-            None,
-            &[],
-        ))
-        .await;
-        let connector = TlsConnector::new(&trusting(&ca)).unwrap();
-        let failure = connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap_err();
-        match tls_error(failure) {
-            TlsError::NameMismatch {
-                expected,
-                presented,
-            } => {
-                assert_eq!(expected, "localhost");
-                assert!(
-                    presented.iter().any(|name| name.contains("broker.example")),
-                    "{presented:?}"
-                );
-            }
-            other => panic!("expected NameMismatch, got {other:?}"),
+    let ca = TestCa::new("test CA");
+    let server = tls_server_config(&ca.server(&["broker.example"]), None, &[]);
+    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    match tls_error(echo_through(server, "localhost", &client)) {
+        TlsError::NameMismatch {
+            expected,
+            presented,
+        } => {
+            assert_eq!(expected, "localhost");
+            assert!(
+                presented.iter().any(|name| name.contains("broker.example")),
+                "{presented:?}"
+            );
         }
-    });
+        other => panic!("expected NameMismatch, got {other:?}"),
+    }
 }
 
 #[test]
 fn server_name_overrides_the_name_checked() {
-    smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let server = tls_echo_server(tls_server_config(
-            &ca.server(&["broker.example"]),
-            None,
-            &[],
-        ))
-        .await;
-        let connector = TlsConnector::new(&trusting(&ca))
-            .unwrap()
-            .server_name("broker.example")
-            .unwrap();
-        connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://127.0.0.1:{}", server.port())),
-        )
-        .await
-        .unwrap();
-        assert!(matches!(
-            TlsConnector::new(&trusting(&ca))
-                .unwrap()
-                .server_name("not a name"),
-            Err(TlsError::InvalidServerName { .. })
-        ));
-    });
+    let ca = TestCa::new("test CA");
+    let server = tls_server_config(&ca.server(&["broker.example"]), None, &[]);
+    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    let renamed = client.clone().server_name("broker.example").unwrap();
+    echo_through(server, "127.0.0.1", &renamed).unwrap();
+    assert!(matches!(
+        client.server_name("not a name"),
+        Err(TlsError::InvalidServerName { .. })
+    ));
 }
 
 #[test]
 fn an_expired_certificate_is_refused() {
-    smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let server = tls_echo_server(tls_server_config(
-            &ca.expired_server(&["localhost"]),
-            None,
-            &[],
-        ))
-        .await;
-        let connector = TlsConnector::new(&trusting(&ca)).unwrap();
-        let failure = connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap_err();
-        match tls_error(failure) {
-            TlsError::Expired {
-                server_name,
-                not_after,
-            } => {
-                assert_eq!(server_name, "localhost");
-                assert!(not_after.is_some());
-            }
-            other => panic!("expected Expired, got {other:?}"),
+    let ca = TestCa::new("test CA");
+    let server = tls_server_config(&ca.expired_server(&["localhost"]), None, &[]);
+    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    match tls_error(echo_through(server, "localhost", &client)) {
+        TlsError::Expired {
+            server_name,
+            not_after,
+        } => {
+            assert_eq!(server_name, "localhost");
+            assert!(not_after.is_some());
         }
-    });
+        other => panic!("expected Expired, got {other:?}"),
+    }
 }
 
 #[test]
 fn danger_accept_invalid_certs_accepts_what_checks_would_refuse() {
-    smol::block_on(async {
-        let ca = TestCa::new("unknown CA");
-        let server = tls_echo_server(tls_server_config(
-            &ca.expired_server(&["elsewhere"]),
-            None,
-            &[],
-        ))
-        .await;
-        let config = TlsConfig::new()
-            .builtin_roots(false)
-            .danger_accept_invalid_certs();
-        let connector = TlsConnector::new(&config).unwrap();
-        connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap();
-    });
+    let ca = TestCa::new("unknown CA");
+    let server = tls_server_config(&ca.expired_server(&["elsewhere"]), None, &[]);
+    echo_through(server, "localhost", &accepting_anything()).unwrap();
 }
 
 #[test]
 fn mutual_tls_with_a_client_certificate() {
-    smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let server = tls_echo_server(tls_server_config(
-            &ca.server(&["localhost"]),
-            Some(ca.cert_pem()),
-            &[],
-        ))
-        .await;
-        let client = ca.client("client-1");
-        let config = trusting(&ca)
-            .client_cert_pem(client.cert_pem.as_bytes(), client.key_pem.as_bytes())
-            .unwrap();
-        let connector = TlsConnector::new(&config).unwrap();
-        connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
+    let ca = TestCa::new("test CA");
+    let server = tls_server_config(&ca.server(&["localhost"]), Some(ca.cert_pem()), &[]);
+    let identity = ca.client("client-1");
+    let config = trusting(&ca)
+        .client_cert_pem(identity.cert_pem.as_bytes(), identity.key_pem.as_bytes())
         .unwrap();
-    });
+    echo_through(server, "localhost", &TlsConnector::new(&config).unwrap()).unwrap();
 }
 
 #[test]
 fn a_missing_client_certificate_is_reported() {
-    smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let server = tls_echo_server(tls_server_config(
-            &ca.server(&["localhost"]),
-            Some(ca.cert_pem()),
-            &[],
-        ))
-        .await;
-        let connector = TlsConnector::new(&trusting(&ca)).unwrap();
-        let failure = connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap_err();
-        assert!(
-            matches!(tls_error(failure), TlsError::ClientCertificateRequired),
-            "expected ClientCertificateRequired"
-        );
-    });
+    let ca = TestCa::new("test CA");
+    let server = tls_server_config(&ca.server(&["localhost"]), Some(ca.cert_pem()), &[]);
+    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    let error = tls_error(echo_through(server, "localhost", &client));
+    assert!(
+        matches!(error, TlsError::ClientCertificateRequired),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn a_client_certificate_from_an_unknown_ca_is_reported() {
-    smol::block_on(async {
-        let (ca, rogue_ca) = (TestCa::new("test CA"), TestCa::new("rogue CA"));
-        let server = tls_echo_server(tls_server_config(
-            &ca.server(&["localhost"]),
-            Some(ca.cert_pem()),
-            &[],
-        ))
-        .await;
-        let client = rogue_ca.client("intruder");
-        let config = trusting(&ca).client_cert(client.chain(), client.key_der());
-        let connector = TlsConnector::new(&config).unwrap();
-        let failure = connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap_err();
-        match tls_error(failure) {
-            TlsError::ClientCertificateRejected { alert } => {
-                assert_eq!(alert, AlertDescription::UnknownCA)
-            }
-            other => panic!("expected ClientCertificateRejected, got {other:?}"),
+    let (ca, rogue_ca) = (TestCa::new("test CA"), TestCa::new("rogue CA"));
+    let server = tls_server_config(&ca.server(&["localhost"]), Some(ca.cert_pem()), &[]);
+    let identity = rogue_ca.client("intruder");
+    let config = trusting(&ca).client_cert(identity.chain(), identity.key_der());
+    match tls_error(echo_through(
+        server,
+        "localhost",
+        &TlsConnector::new(&config).unwrap(),
+    )) {
+        TlsError::ClientCertificateRejected { alert } => {
+            assert_eq!(alert, AlertDescription::UnknownCA)
         }
-    });
+        other => panic!("expected ClientCertificateRejected, got {other:?}"),
+    }
 }
 
 #[test]
 fn alpn_is_offered_and_reported() {
+    let ca = TestCa::new("test CA");
+    let server_config = tls_server_config(&ca.server(&["localhost"]), None, &["mqtt"]);
     smol::block_on(async {
-        let ca = TestCa::new("test CA");
-        let server = tls_echo_server(tls_server_config(
-            &ca.server(&["localhost"]),
-            None,
-            &["mqtt"],
-        ))
-        .await;
+        let server = tls_echo_server(server_config.clone()).await;
         let connector = TlsConnector::new(&trusting(&ca).alpn_protocols(["mqtt"])).unwrap();
-        let stream = connector
-            .connect_to(&Host::Name("localhost".into()), server.port())
-            .await
-            .unwrap();
+        let host = Host::Name("localhost".into());
+        let stream = connector.connect_to(&host, server.port()).await.unwrap();
         assert_eq!(stream.alpn_protocol(), Some(&b"mqtt"[..]));
-
-        let connector = TlsConnector::new(&trusting(&ca).alpn_protocols(["x-other"])).unwrap();
-        let failure = connect_and_echo(
-            &connector,
-            &address(&format!("mqtts://localhost:{}", server.port())),
-        )
-        .await
-        .unwrap_err();
-        assert!(matches!(tls_error(failure), TlsError::AlpnRefused));
     });
+    let client = TlsConnector::new(&trusting(&ca).alpn_protocols(["x-other"])).unwrap();
+    assert!(matches!(
+        tls_error(echo_through(server_config, "localhost", &client)),
+        TlsError::AlpnRefused
+    ));
 }
 
 #[test]
 fn a_rustls_client_config_built_by_hand_is_used_as_is() {
+    let ca = TestCa::new("test CA");
+    let mut roots = RootCertStore::empty();
+    roots.add(ca.cert_der()).unwrap();
+    let config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let connector = TlsConnector::from_client_config(Arc::new(config));
     smol::block_on(async {
-        let ca = TestCa::new("test CA");
         let server =
             tls_echo_server(tls_server_config(&ca.server(&["localhost"]), None, &[])).await;
-        let mut roots = RootCertStore::empty();
-        roots.add(ca.cert_der()).unwrap();
-        let config =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_protocol_versions(&[&rustls::version::TLS12])
-                .unwrap()
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        let connector = TlsConnector::from_client_config(Arc::new(config));
-        let stream = connector
-            .connect_to(&Host::Name("localhost".into()), server.port())
-            .await
-            .unwrap();
+        let host = Host::Name("localhost".into());
+        let stream = connector.connect_to(&host, server.port()).await.unwrap();
         // Only TLS 1.2 was allowed: the configuration given was the one used.
         assert_eq!(
             stream.protocol_version(),
@@ -377,110 +289,70 @@ fn a_rustls_client_config_built_by_hand_is_used_as_is() {
 
 #[test]
 fn a_server_that_hangs_up_mid_handshake() {
-    smol::block_on(async {
-        let server = hang_up_server().await;
-        let connector = TlsConnector::new(
-            &TlsConfig::new()
-                .builtin_roots(false)
-                .danger_accept_invalid_certs(),
-        )
-        .unwrap();
-        let result = connector
-            .connect(&address(&format!("mqtts://127.0.0.1:{}", server.port())))
-            .await;
-        assert!(
-            matches!(
-                result,
-                Err(TransportError::Tls(TlsError::ClosedDuringHandshake))
-            ),
-            "{:?}",
-            result.map(|_| ())
-        );
-    });
+    let server = smol::block_on(hang_up_server());
+    let result = connect_to(&server, &accepting_anything());
+    assert!(
+        matches!(
+            result,
+            Err(TransportError::Tls(TlsError::ClosedDuringHandshake))
+        ),
+        "{result:?}"
+    );
 }
 
 #[test]
 fn a_server_that_never_answers_times_out() {
-    smol::block_on(async {
-        let server = silent_server().await;
-        let limit = Duration::from_millis(200);
-        let connector = TlsConnector::new(
-            &TlsConfig::new()
-                .builtin_roots(false)
-                .danger_accept_invalid_certs(),
-        )
-        .unwrap()
-        .handshake_timeout(Some(limit));
-        let result = connector
-            .connect(&address(&format!("mqtts://127.0.0.1:{}", server.port())))
-            .await;
-        match result {
-            Err(TransportError::Timeout { stage, after }) => {
-                assert_eq!((stage, after), (Stage::TlsHandshake, limit));
-            }
-            other => panic!("expected a handshake timeout, got {:?}", other.map(|_| ())),
+    let server = smol::block_on(silent_server());
+    let limit = Duration::from_millis(200);
+    match connect_to(
+        &server,
+        &accepting_anything().handshake_timeout(Some(limit)),
+    ) {
+        Err(TransportError::Timeout { stage, after }) => {
+            assert_eq!((stage, after), (Stage::TlsHandshake, limit));
         }
-    });
+        other => panic!("expected a handshake timeout, got {other:?}"),
+    }
 }
 
 #[test]
 fn a_plain_tcp_port_is_not_mistaken_for_tls() {
-    smol::block_on(async {
-        // An echo server sends our own ClientHello back: TLS, but not what a server says.
-        let server = tcp_echo_server().await;
-        let connector = TlsConnector::new(
-            &TlsConfig::new()
-                .builtin_roots(false)
-                .danger_accept_invalid_certs(),
-        )
-        .unwrap();
-        let result = connector
-            .connect(&address(&format!("mqtts://127.0.0.1:{}", server.port())))
-            .await;
-        assert!(
-            matches!(result, Err(TransportError::Tls(TlsError::Protocol(_)))),
-            "{:?}",
-            result.map(|_| ())
-        );
-    });
+    // An echo server sends our own ClientHello back: TLS, but not what a server says.
+    let server = smol::block_on(tcp_echo_server());
+    let result = connect_to(&server, &accepting_anything());
+    assert!(
+        matches!(result, Err(TransportError::Tls(TlsError::Protocol(_)))),
+        "{result:?}"
+    );
 }
 
 #[test]
 fn a_port_nobody_listens_on_is_refused() {
-    smol::block_on(async {
-        let connector = TlsConnector::new(
-            &TlsConfig::new()
-                .builtin_roots(false)
-                .danger_accept_invalid_certs(),
-        )
-        .unwrap();
-        let result = connector
-            .connect(&address(&format!("mqtts://127.0.0.1:{}", closed_port())))
-            .await;
-        assert!(
-            matches!(result, Err(TransportError::Refused { .. })),
-            "{:?}",
-            result.map(|_| ())
-        );
+    let result = smol::block_on(async {
+        let address = format!("mqtts://127.0.0.1:{}", closed_port())
+            .parse()
+            .unwrap();
+        accepting_anything().connect(&address).await.map(drop)
     });
+    assert!(
+        matches!(result, Err(TransportError::Refused { .. })),
+        "{result:?}"
+    );
 }
 
 #[test]
 fn only_tls_addresses_are_accepted() {
-    smol::block_on(async {
-        let connector = TlsConnector::new(
-            &TlsConfig::new()
-                .builtin_roots(false)
-                .danger_accept_invalid_certs(),
-        )
-        .unwrap();
-        let result = connector.connect(&address("mqtt://127.0.0.1:1")).await;
-        assert!(matches!(
-            result,
-            Err(TransportError::UnsupportedAddress {
-                connector: "TlsConnector",
-                scheme: "mqtt"
-            })
-        ));
+    let result = smol::block_on(async {
+        accepting_anything()
+            .connect(&"mqtt://127.0.0.1:1".parse().unwrap())
+            .await
+            .map(drop)
     });
+    assert!(matches!(
+        result,
+        Err(TransportError::UnsupportedAddress {
+            connector: "TlsConnector",
+            scheme: "mqtt"
+        })
+    ));
 }
