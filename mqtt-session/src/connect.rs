@@ -1,0 +1,245 @@
+//! Connecting: the session's configuration, the CONNECT it sends, and what the server's
+//! CONNACK says about the connection.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use mqtt_codec::{ConnAck, Connect, ConnectProperties, ProtocolVersion, QoS, Will};
+
+use crate::offline_queue::QueueFullPolicy;
+
+/// Who acknowledges incoming QoS 1/2 messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AckMode {
+    /// The session acknowledges each message as it delivers it.
+    #[default]
+    Automatic,
+    /// The application acknowledges each message with [`crate::Session::acknowledge`];
+    /// acknowledgements still leave in the order the messages arrived [MQTT-4.6.0-2].
+    Manual,
+}
+
+/// What becomes of unacknowledged outgoing publishes when the server has not kept the session
+/// (CONNACK with Session Present 0, or a Clean Start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LostSessionPolicy {
+    /// Send each again as a new message (new packet identifier, DUP clear), in the original
+    /// order. A QoS 2 message whose PUBREC had come is complete already and is not sent again.
+    #[default]
+    ResendAsNew,
+    /// Fail each with [`crate::PublishError::SessionLost`].
+    Fail,
+}
+
+/// Everything the session needs to know before it connects.
+///
+/// MQTT 5.0 limits we announce to the server (Receive Maximum, Maximum Packet Size, Topic Alias
+/// Maximum) are fields of their own here and are written into CONNECT by the session; the rest
+/// of the CONNECT properties (Session Expiry Interval, request flags, user properties) come from
+/// `properties`.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Protocol version spoken on every connection.
+    pub version: ProtocolVersion,
+    /// Client identifier; empty asks a 3.1.1/5.0 server to assign one (3.1.1 then needs a
+    /// clean session [MQTT-3.1.3-7]).
+    pub client_id: String,
+    /// Clean Start (5.0) / Clean Session (3.x) of the first connection. Later connections of
+    /// a 5.0 session ask to resume (Clean Start 0); 3.x ones repeat this flag.
+    pub clean_start: bool,
+    /// Keep alive in seconds (0: off).
+    pub keep_alive: u16,
+    /// How long to wait for a PINGRESP before the connection counts as dead; `None`: as long
+    /// as the keep-alive period.
+    pub pingresp_timeout: Option<Duration>,
+    /// How long to wait for CONNACK (and any AUTH exchange) after CONNECT.
+    pub connack_timeout: Duration,
+    /// The Will message.
+    pub will: Option<Will>,
+    /// User name.
+    pub username: Option<String>,
+    /// Password.
+    pub password: Option<Bytes>,
+    /// Other CONNECT properties (MQTT 5.0 only).
+    pub properties: ConnectProperties,
+    /// Our Receive Maximum: how many incoming QoS 1/2 messages may be unacknowledged at once.
+    /// Announced to a 5.0 server (when below 65,535) and enforced (DISCONNECT 0x93).
+    pub receive_maximum: u16,
+    /// Our Maximum Packet Size: larger incoming packets are refused (DISCONNECT 0x95).
+    /// Announced to a 5.0 server.
+    pub maximum_packet_size: Option<u32>,
+    /// Our Topic Alias Maximum (5.0): how many aliases the server may use towards us.
+    pub topic_alias_maximum: u16,
+    /// Bound on outgoing QoS 1/2 messages in flight, on top of the server's Receive Maximum
+    /// (the only bound with 3.x servers, which announce none).
+    pub max_inflight: u16,
+    /// Who acknowledges incoming messages.
+    pub ack_mode: AckMode,
+    /// What to do with unacknowledged publishes when the server lost the session.
+    pub lost_session_policy: LostSessionPolicy,
+    /// Subscribe again to everything subscribed when the server lost the session.
+    pub restore_subscriptions: bool,
+    /// Give outgoing topics aliases automatically within the server's Topic Alias Maximum.
+    pub auto_topic_alias: bool,
+    /// How many publishes may wait (disconnected, or for the Receive Maximum).
+    pub queue_capacity: usize,
+    /// What to do when that queue is full.
+    pub queue_full_policy: QueueFullPolicy,
+}
+
+impl SessionConfig {
+    /// A configuration with the defaults: clean start, keep alive 60 s, CONNACK awaited 30 s,
+    /// automatic acknowledgement, no Receive Maximum or packet size limit of our own beyond the
+    /// protocol's, 10 topic aliases each way (5.0), 1,000 queued publishes refused when full,
+    /// unacknowledged publishes sent again as new when the session is lost, subscriptions
+    /// restored.
+    pub fn new(version: ProtocolVersion, client_id: impl Into<String>) -> Self {
+        Self {
+            version,
+            client_id: client_id.into(),
+            clean_start: true,
+            keep_alive: 60,
+            pingresp_timeout: None,
+            connack_timeout: Duration::from_secs(30),
+            will: None,
+            username: None,
+            password: None,
+            properties: ConnectProperties::default(),
+            receive_maximum: u16::MAX,
+            maximum_packet_size: None,
+            topic_alias_maximum: 10,
+            max_inflight: u16::MAX,
+            ack_mode: AckMode::Automatic,
+            lost_session_policy: LostSessionPolicy::ResendAsNew,
+            restore_subscriptions: true,
+            auto_topic_alias: true,
+            queue_capacity: 1000,
+            queue_full_policy: QueueFullPolicy::RefuseNew,
+        }
+    }
+
+    /// The largest packet we accept (the protocol's own limit when none is set).
+    pub fn incoming_packet_limit(&self) -> u32 {
+        self.maximum_packet_size.unwrap_or(MAX_PACKET_SIZE)
+    }
+
+    /// The Topic Alias Maximum in force for incoming packets (0 before MQTT 5.0).
+    pub fn incoming_alias_maximum(&self) -> u16 {
+        if self.version == ProtocolVersion::V5 {
+            self.topic_alias_maximum
+        } else {
+            0
+        }
+    }
+
+    /// The CONNECT of a connection with this Clean Start flag; `auth` is the Authentication
+    /// Method and initial data, if any.
+    pub(crate) fn connect_packet(
+        &self,
+        clean_start: bool,
+        auth: Option<(String, Option<Bytes>)>,
+    ) -> Connect {
+        let mut properties = self.properties.clone();
+        if self.version == ProtocolVersion::V5 {
+            properties.receive_maximum =
+                std::num::NonZeroU16::new(self.receive_maximum).filter(|max| max.get() < u16::MAX);
+            properties.maximum_packet_size =
+                self.maximum_packet_size.and_then(std::num::NonZeroU32::new);
+            properties.topic_alias_maximum =
+                (self.topic_alias_maximum > 0).then_some(self.topic_alias_maximum);
+            if let Some((method, data)) = auth {
+                properties.authentication_method = Some(method);
+                properties.authentication_data = data;
+            }
+        }
+        Connect {
+            protocol: self.version,
+            clean_start,
+            keep_alive: self.keep_alive,
+            client_id: self.client_id.clone(),
+            will: self.will.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            properties,
+        }
+    }
+}
+
+/// The largest packet MQTT can carry: a remaining length of 268,435,455 plus the 5-byte fixed
+/// header.
+pub const MAX_PACKET_SIZE: u32 = 268_435_455 + 5;
+
+/// What the server allows on this connection, from its CONNACK (MQTT 5.0 properties; the
+/// protocol's defaults for absent ones and for 3.x servers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// How many QoS 1/2 publishes the server takes unacknowledged (Receive Maximum).
+    pub receive_maximum: u16,
+    /// The highest QoS the server accepts in PUBLISH (Maximum QoS).
+    pub maximum_qos: QoS,
+    /// Whether the server accepts retained messages (Retain Available).
+    pub retain_available: bool,
+    /// The largest packet the server accepts (Maximum Packet Size).
+    pub maximum_packet_size: Option<u32>,
+    /// The highest topic alias the server accepts (Topic Alias Maximum; 0: none).
+    pub topic_alias_maximum: u16,
+    /// Whether the server accepts wildcards in subscriptions.
+    pub wildcard_subscription_available: bool,
+    /// Whether the server accepts Subscription Identifiers.
+    pub subscription_identifiers_available: bool,
+    /// Whether the server accepts shared subscriptions.
+    pub shared_subscription_available: bool,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            receive_maximum: u16::MAX,
+            maximum_qos: QoS::ExactlyOnce,
+            retain_available: true,
+            maximum_packet_size: None,
+            topic_alias_maximum: 0,
+            wildcard_subscription_available: true,
+            subscription_identifiers_available: true,
+            shared_subscription_available: true,
+        }
+    }
+}
+
+impl ServerLimits {
+    /// The limits a CONNACK announces.
+    pub fn from_connack(connack: &ConnAck) -> Self {
+        let p = &connack.properties;
+        let defaults = Self::default();
+        Self {
+            receive_maximum: p
+                .receive_maximum
+                .map_or(defaults.receive_maximum, |max| max.get()),
+            maximum_qos: p.maximum_qos.unwrap_or(defaults.maximum_qos),
+            retain_available: p.retain_available.unwrap_or(true),
+            maximum_packet_size: p.maximum_packet_size.map(|max| max.get()),
+            topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
+            wildcard_subscription_available: p.wildcard_subscription_available.unwrap_or(true),
+            subscription_identifiers_available: p
+                .subscription_identifiers_available
+                .unwrap_or(true),
+            shared_subscription_available: p.shared_subscription_available.unwrap_or(true),
+        }
+    }
+}
+
+/// A successful CONNACK, as the application sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connected {
+    /// Whether the server resumed an existing session.
+    pub session_present: bool,
+    /// The client identifier the server assigned, when we sent an empty one (5.0).
+    pub assigned_client_id: Option<String>,
+    /// The keep alive in force, in seconds (the server's when it sent one).
+    pub keep_alive: u16,
+    /// What the server allows.
+    pub limits: ServerLimits,
+    /// The CONNACK itself, with every property (reason string, response information, server
+    /// reference, user properties...).
+    pub connack: ConnAck,
+}

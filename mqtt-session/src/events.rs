@@ -1,0 +1,169 @@
+//! What the session tells the application: [`Event`]s, and the tokens that tie them to the
+//! commands that caused them.
+
+use mqtt_codec::{
+    Auth, ConnAck, Disconnect, DisconnectReasonCode, PacketId, PubAck, PubComp, PubRec, Publish,
+    QoS, SubAck, UnsubAck,
+};
+
+use crate::auth::AuthError;
+use crate::connect::Connected;
+use crate::error::{ProtocolError, PublishError};
+use crate::store::StoreError;
+
+/// Identifies one accepted publish until its [`Event::PublishDone`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PublishToken(pub(crate) u64);
+
+/// Identifies one SUBSCRIBE or UNSUBSCRIBE until its [`Event::SubscribeDone`] or
+/// [`Event::UnsubscribeDone`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestToken(pub(crate) u64);
+
+impl PublishToken {
+    /// The number behind the token (unique within a session, increasing).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl RequestToken {
+    /// The number behind the token (unique within a session, increasing).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// Identifies one incoming QoS 1/2 message to acknowledge with
+/// [`crate::Session::acknowledge`] (manual acknowledgement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AckToken {
+    pub(crate) packet_id: PacketId,
+    pub(crate) qos: QoS,
+    pub(crate) delivery: u64,
+}
+
+impl AckToken {
+    /// The packet identifier of the message.
+    pub fn packet_id(&self) -> PacketId {
+        self.packet_id
+    }
+
+    /// Its QoS (1: answered by PUBACK, 2: by PUBREC).
+    pub fn qos(&self) -> QoS {
+        self.qos
+    }
+}
+
+/// An incoming application message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The PUBLISH, with its topic name resolved when it came as a topic alias.
+    pub publish: Publish,
+    /// With manual acknowledgement and QoS 1/2: the token to acknowledge it with.
+    pub ack: Option<AckToken>,
+}
+
+/// How an accepted publish completed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PublishAck {
+    /// QoS 0: written to the outgoing buffer.
+    Written,
+    /// QoS 1: the server's PUBACK (reason code below 0x80).
+    PubAck(PubAck),
+    /// QoS 2: the server's PUBCOMP (after a PUBREC below 0x80).
+    PubComp(PubComp),
+    /// QoS 2: the server took the message (PUBREC below 0x80) but the session was lost before
+    /// PUBCOMP; the server owns the message, nothing is sent again.
+    Received(PubRec),
+}
+
+/// Why a connection ended. After [`Event::Disconnected`], write out what
+/// [`crate::Session::poll_transmit`] still holds, then close the network connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DisconnectReason {
+    /// We disconnected ([`crate::Session::disconnect`]).
+    Local(DisconnectReasonCode),
+    /// The server refused the connection: its CONNACK, with reason code (and, in 5.0, reason
+    /// string and server reference).
+    Refused(ConnAck),
+    /// The server sent DISCONNECT: reason code, reason string, server reference.
+    Server(Disconnect),
+    /// The server broke the protocol; we sent DISCONNECT with the matching reason code (5.0).
+    ProtocolViolation(ProtocolError),
+    /// No PINGRESP came in time after a PINGREQ.
+    KeepAliveTimeout,
+    /// No CONNACK came in time after CONNECT.
+    ConnAckTimeout,
+    /// The authenticator refused the server's data.
+    AuthFailed(AuthError),
+    /// The store failed while we handled an incoming packet (a transient error: the connection
+    /// is closed [MQTT-4.8.0-2]).
+    StoreFailed(StoreError),
+    /// The driver reported the network connection lost.
+    ConnectionLost,
+}
+
+impl DisconnectReason {
+    /// The server reference (another server to use), when the server sent one.
+    pub fn server_reference(&self) -> Option<&str> {
+        match self {
+            Self::Refused(connack) => connack.properties.server_reference.as_deref(),
+            Self::Server(disconnect) => disconnect.properties.server_reference.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The server's reason string, when it sent one.
+    pub fn reason_string(&self) -> Option<&str> {
+        match self {
+            Self::Refused(connack) => connack.properties.reason_string.as_deref(),
+            Self::Server(disconnect) => disconnect.properties.reason_string.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Something that happened, in the order it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The server accepted the connection.
+    Connected(Connected),
+    /// A message arrived.
+    Message(Message),
+    /// An accepted publish is over: acknowledged, or failed.
+    PublishDone {
+        /// The token [`crate::Session::publish`] returned.
+        token: PublishToken,
+        /// The acknowledgement, or why there will be none.
+        result: Result<PublishAck, PublishError>,
+    },
+    /// A SUBSCRIBE is over: the SUBACK (one reason code per filter, in order), or the
+    /// connection was lost first.
+    SubscribeDone {
+        /// The token [`crate::Session::subscribe`] returned.
+        token: RequestToken,
+        /// The SUBACK, or `Err` when the connection ended before it.
+        result: Result<SubAck, RequestLost>,
+    },
+    /// An UNSUBSCRIBE is over.
+    UnsubscribeDone {
+        /// The token [`crate::Session::unsubscribe`] returned.
+        token: RequestToken,
+        /// The UNSUBACK, or `Err` when the connection ended before it.
+        result: Result<UnsubAck, RequestLost>,
+    },
+    /// Subscriptions were made again after the server lost the session; the SUBACK of one of
+    /// them.
+    SubscriptionRestored(SubAck),
+    /// A re-authentication succeeded (the server's AUTH 0x00).
+    Reauthenticated(Auth),
+    /// The connection is over: flush [`crate::Session::poll_transmit`], then close it.
+    Disconnected(DisconnectReason),
+}
+
+/// A SUBSCRIBE or UNSUBSCRIBE got no answer because the connection ended; it is not sent
+/// again (subscriptions are restored on the next connection only if the session was lost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the connection ended before the server answered")]
+pub struct RequestLost;
