@@ -152,3 +152,151 @@ ack_packet!(
     /// PUBCOMP: the answer to PUBREL, which ends a QoS 2 exchange.
     PubComp, PubCompReasonCode, PubComp
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use crate::{Packet, PropertyId};
+    use alloc::borrow::ToOwned;
+
+    #[test]
+    fn v3_is_the_packet_id_alone() {
+        round_trip(PubAck::new(pid(1)), V3_1_1, "40020001");
+        round_trip(PubRec::new(pid(2)), V3_1_1, "50020002");
+        round_trip(PubRel::new(pid(3)), V3_1, "62020003");
+        round_trip(PubComp::new(pid(65535)), V3_1_1, "7002ffff");
+    }
+
+    #[test]
+    fn v5_shortest_forms() {
+        // Success without properties: 2 bytes.
+        round_trip(PubAck::new(pid(10)), V5, "4002000a");
+        // Another code without properties: no property length (MQTT 5.0 section 3.4.2.2.1).
+        let refused = PubAck {
+            code: PubAckReasonCode::UnspecifiedError,
+            ..PubAck::new(pid(10))
+        };
+        round_trip(refused, V5, "4003000a80");
+        // With properties: everything.
+        let mut explained = PubRel::new(pid(10));
+        explained.properties.reason_string = Some("x".to_owned());
+        round_trip(explained, V5, "6208000a00041f000178");
+    }
+
+    #[test]
+    fn v5_decodes_every_form() {
+        let expected = PubComp {
+            code: PubCompReasonCode::PacketIdentifierNotFound,
+            ..PubComp::new(pid(4))
+        };
+        for hex in ["7003000492", "700400049200"] {
+            assert_eq!(decode_hex(hex, V5), Ok(Packet::PubComp(expected.clone())));
+        }
+        assert_eq!(
+            decode_hex("700300040 0".replace(' ', "").as_str(), V5),
+            Ok(Packet::PubComp(PubComp::new(pid(4))))
+        );
+    }
+
+    #[test]
+    fn reason_codes_outside_the_packet_list_are_refused() {
+        // [MQTT-3.4.2-1]: 0x92 is a PUBREL/PUBCOMP code, not a PUBACK one.
+        assert_eq!(
+            decode_hex("4003000192", V5),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::PubAck,
+                code: 0x92
+            })
+        );
+        // [MQTT-3.6.2-1]
+        assert_eq!(
+            decode_hex("6203000110", V5),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::PubRel,
+                code: 0x10
+            })
+        );
+    }
+
+    #[test]
+    fn v3_cannot_carry_codes_or_properties() {
+        let refused = PubRec {
+            code: PubRecReasonCode::QuotaExceeded,
+            ..PubRec::new(pid(1))
+        };
+        assert_eq!(
+            encode(refused, V3_1_1),
+            Err(EncodeError::ReasonCodeNotInVersion {
+                packet_type: PacketType::PubRec,
+                code: 0x97,
+                version: V3_1_1
+            })
+        );
+        let mut explained = PubAck::new(pid(1));
+        explained
+            .properties
+            .user_properties
+            .push(("a".to_owned(), "b".to_owned()));
+        assert!(matches!(
+            encode(explained, V3_1_1),
+            Err(EncodeError::PropertiesNotAllowed { .. })
+        ));
+        // 3.x PUBACK has exactly two bytes.
+        assert_eq!(
+            decode_hex("4003000100", V3_1_1),
+            Err(DecodeError::TrailingBytes {
+                packet_type: PacketType::PubAck,
+                count: 1
+            })
+        );
+    }
+
+    #[test]
+    fn pubrel_flags_must_be_0010() {
+        // [MQTT-3.6.1-1]
+        assert_eq!(
+            decode_hex("60020001", V3_1_1),
+            Err(DecodeError::InvalidHeaderFlags {
+                packet_type: PacketType::PubRel,
+                flags: 0
+            })
+        );
+        // [MQTT-2.1.3-1]: the others must be 0000.
+        assert_eq!(
+            decode_hex("42020001", V3_1_1),
+            Err(DecodeError::InvalidHeaderFlags {
+                packet_type: PacketType::PubAck,
+                flags: 2
+            })
+        );
+    }
+
+    #[test]
+    fn packet_id_0_and_short_packets_are_refused() {
+        // [MQTT-2.2.1-3]
+        assert_eq!(
+            decode_hex("50020000", V5),
+            Err(DecodeError::ZeroPacketId {
+                packet_type: PacketType::PubRec
+            })
+        );
+        assert_eq!(
+            decode_hex("400100", V5),
+            Err(DecodeError::Truncated {
+                packet_type: PacketType::PubAck
+            })
+        );
+    }
+
+    #[test]
+    fn ack_properties_are_reason_string_and_user_properties_only() {
+        assert_eq!(
+            decode_hex("4009000100051100000001", V5),
+            Err(DecodeError::PropertyNotAllowed {
+                property: PropertyId::SessionExpiryInterval,
+                packet_type: PacketType::PubAck
+            })
+        );
+    }
+}

@@ -62,3 +62,66 @@ impl Body for Auth {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Packet;
+    use crate::test_support::*;
+
+    #[test]
+    fn shortest_forms() {
+        round_trip(Auth::new(AuthReasonCode::Success), V5, "f000");
+        // Another code: the property length is always there (MQTT 5.0 section 3.15.2.2.1).
+        round_trip(
+            Auth::new(AuthReasonCode::ContinueAuthentication),
+            V5,
+            "f0021800",
+        );
+        let mut step = Auth::new(AuthReasonCode::ContinueAuthentication);
+        step.properties.authentication_method = Some("m".to_owned());
+        round_trip(step, V5, "f006180415000 16d".replace(' ', "").as_str());
+        assert_eq!(
+            decode_hex("f0020000", V5),
+            Ok(Packet::Auth(Auth::new(AuthReasonCode::Success)))
+        );
+        assert_eq!(
+            decode_hex("f00118", V5),
+            Err(DecodeError::Truncated {
+                packet_type: PacketType::Auth
+            })
+        );
+    }
+
+    #[test]
+    fn v3_has_no_auth() {
+        assert_eq!(
+            encode(Auth::new(AuthReasonCode::Success), V3_1_1),
+            Err(EncodeError::AuthNotInVersion { version: V3_1_1 })
+        );
+        assert_eq!(
+            decode_hex("f000", V3_1_1),
+            Err(DecodeError::AuthNotInVersion { version: V3_1_1 })
+        );
+    }
+
+    #[test]
+    fn reserved_flags_and_codes() {
+        // [MQTT-3.15.1-1]
+        assert_eq!(
+            decode_hex("f100", V5),
+            Err(DecodeError::InvalidHeaderFlags {
+                packet_type: PacketType::Auth,
+                flags: 1
+            })
+        );
+        // [MQTT-3.15.2-1]
+        assert_eq!(
+            decode_hex("f0020100", V5),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::Auth,
+                code: 1
+            })
+        );
+    }
+}

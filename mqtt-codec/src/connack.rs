@@ -111,3 +111,171 @@ impl Body for ConnAck {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use alloc::borrow::ToOwned;
+
+    #[test]
+    fn v3_return_codes_map_onto_reason_codes() {
+        round_trip(ConnAck::new(ConnectReasonCode::Success), V3_1_1, "20020000");
+        round_trip(
+            ConnAck::new(ConnectReasonCode::ClientIdentifierNotValid),
+            V3_1_1,
+            "20020002",
+        );
+        round_trip(
+            ConnAck::new(ConnectReasonCode::NotAuthorized),
+            V3_1,
+            "20020005",
+        );
+        let resumed = ConnAck {
+            session_present: true,
+            ..ConnAck::new(ConnectReasonCode::Success)
+        };
+        round_trip(resumed, V3_1_1, "20020100");
+        // 3.x return codes 6..=255 are reserved.
+        assert_eq!(
+            decode_hex("20020006", V3_1_1),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::ConnAck,
+                code: 6
+            })
+        );
+        assert_eq!(
+            encode(ConnAck::new(ConnectReasonCode::Banned), V3_1_1),
+            Err(EncodeError::ReasonCodeNotInVersion {
+                packet_type: PacketType::ConnAck,
+                code: 0x8a,
+                version: V3_1_1
+            })
+        );
+    }
+
+    #[test]
+    fn v5_reason_code_and_properties() {
+        round_trip(ConnAck::new(ConnectReasonCode::Success), V5, "2003000000");
+        let mut connack = ConnAck::new(ConnectReasonCode::Success);
+        connack.properties.maximum_qos = Some(QoS::AtLeastOnce);
+        connack.properties.assigned_client_identifier = Some("auto-1".to_owned());
+        connack.properties.server_keep_alive = Some(10);
+        round_trip(connack, V5, "201100000e1200066175746f2d3113000a2401");
+        // [MQTT-3.2.2-8]
+        assert_eq!(
+            decode_hex("2003002000", V5),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::ConnAck,
+                code: 0x20
+            })
+        );
+    }
+
+    #[test]
+    fn reserved_flags_are_refused() {
+        // [MQTT-3.2.2-1]
+        assert_eq!(
+            decode_hex("2003020000", V5),
+            Err(DecodeError::InvalidConnAckFlags { flags: 2 })
+        );
+        assert_eq!(
+            decode_hex("20028000", V3_1_1),
+            Err(DecodeError::InvalidConnAckFlags { flags: 0x80 })
+        );
+    }
+
+    #[test]
+    fn session_present_only_with_success() {
+        // [MQTT-3.2.2-6] (3.1.1: [MQTT-3.2.2-4])
+        let connack = ConnAck {
+            session_present: true,
+            ..ConnAck::new(ConnectReasonCode::ServerBusy)
+        };
+        assert_eq!(
+            encode(connack.clone(), V5),
+            Err(EncodeError::SessionPresentWithError)
+        );
+        // Received, it is the session's to judge, so it decodes.
+        assert!(
+            matches!(decode_hex("2003018900", V5), Ok(crate::Packet::ConnAck(c)) if c == connack)
+        );
+    }
+
+    #[test]
+    fn maximum_qos_is_0_or_1() {
+        // MQTT 5.0 section 3.2.2.3.4: Protocol Error.
+        let mut connack = ConnAck::new(ConnectReasonCode::Success);
+        connack.properties.maximum_qos = Some(QoS::ExactlyOnce);
+        assert!(matches!(
+            encode(connack, V5),
+            Err(EncodeError::InvalidPropertyValue {
+                property: PropertyId::MaximumQoS,
+                ..
+            })
+        ));
+        let err = decode_hex("20050000022402", V5).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::InvalidPropertyValue {
+                property: PropertyId::MaximumQoS,
+                value: 2
+            }
+        );
+        assert_eq!(
+            err.disconnect_reason(),
+            crate::DisconnectReasonCode::ProtocolError
+        );
+    }
+
+    #[test]
+    fn properties_of_other_packets_are_refused() {
+        // MQTT 5.0 section 2.2.2.2: Malformed Packet. Topic Alias belongs to PUBLISH.
+        let err = decode_hex("200600000323000a", V5).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::PropertyNotAllowed {
+                property: PropertyId::TopicAlias,
+                packet_type: PacketType::ConnAck
+            }
+        );
+        assert_eq!(
+            err.disconnect_reason(),
+            crate::DisconnectReasonCode::MalformedPacket
+        );
+    }
+
+    #[test]
+    fn duplicate_properties_are_refused() {
+        // MQTT 5.0 section 3.2.2.3.9: Reason String more than once is a Protocol Error.
+        let err = decode_hex("200b0000081f0001611f000162", V5).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::DuplicateProperty {
+                property: PropertyId::ReasonString
+            }
+        );
+        assert_eq!(
+            err.disconnect_reason(),
+            crate::DisconnectReasonCode::ProtocolError
+        );
+    }
+
+    #[test]
+    fn v3_cannot_carry_v5_fields() {
+        let mut connack = ConnAck::new(ConnectReasonCode::Success);
+        connack.properties.retain_available = Some(false);
+        assert!(matches!(
+            encode(connack, V3_1_1),
+            Err(EncodeError::PropertiesNotAllowed { .. })
+        ));
+        let resumed = ConnAck {
+            session_present: true,
+            ..ConnAck::new(ConnectReasonCode::Success)
+        };
+        assert!(matches!(
+            encode(resumed, V3_1),
+            Err(EncodeError::FieldNotInVersion { .. })
+        ));
+    }
+}

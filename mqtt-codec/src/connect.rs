@@ -234,3 +234,229 @@ impl Body for Connect {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use crate::{DisconnectReasonCode, EncodeError, Packet};
+    use alloc::borrow::ToOwned;
+    use core::num::NonZeroU16;
+
+    fn full(protocol: ProtocolVersion) -> Connect {
+        let mut will = Will::new(topic("offline"), "client-id is offline", QoS::AtLeastOnce);
+        will.retain = true;
+        Connect {
+            clean_start: true,
+            keep_alive: 30,
+            will: Some(will),
+            username: Some("TheUser".to_owned()),
+            password: Some(Bytes::from_static(b"TopSecret")),
+            ..Connect::new(protocol, "client-id")
+        }
+    }
+
+    #[test]
+    fn v3_1_1_with_every_field() {
+        round_trip(
+            full(V3_1_1),
+            V3_1_1,
+            "104800044d51545404ee001e0009636c69656e742d696400076f66666c696e650014636c69656e742d6964206973206f66666c696e650007546865557365720009546f70536563726574",
+        );
+    }
+
+    #[test]
+    fn v3_1_uses_mqisdp_level_3() {
+        let connect = Connect::new(V3_1, "c");
+        let hex = encode(connect.clone(), V3_1).unwrap();
+        assert_eq!(hex, "100f00064d514973647003020000000163");
+        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::Connect(connect)));
+    }
+
+    #[test]
+    fn v5_with_properties_and_will_properties() {
+        let mut connect = full(V5);
+        connect.properties.receive_maximum = NonZeroU16::new(10);
+        connect.properties.authentication_method = Some("SCRAM".to_owned());
+        connect
+            .properties
+            .user_properties
+            .push(("a".to_owned(), "b".to_owned()));
+        if let Some(will) = &mut connect.will {
+            will.properties.will_delay_interval = Some(5);
+            will.properties.response_topic = Some(topic("r"));
+        }
+        let hex = encode(connect.clone(), V5).unwrap();
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Connect(connect)));
+    }
+
+    #[test]
+    fn a_connect_is_decoded_by_its_own_level() {
+        let hex = encode(full(V5), V5).unwrap();
+        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::Connect(full(V5))));
+    }
+
+    #[test]
+    fn reserved_flag_is_refused() {
+        // [MQTT-3.1.2-3]
+        assert_eq!(
+            decode_hex("100c00044d515454040100000000", V3_1_1),
+            Err(DecodeError::ReservedConnectFlag)
+        );
+    }
+
+    #[test]
+    fn will_qos_and_retain_need_the_will_flag() {
+        // [MQTT-3.1.2-11] [MQTT-3.1.2-13]
+        for flags in ["08", "20"] {
+            let hex = alloc::format!("100c00044d51545404{flags}00000000");
+            assert_eq!(
+                decode_hex(&hex, V3_1_1),
+                Err(DecodeError::WillFlagsWithoutWill),
+                "{hex}"
+            );
+        }
+    }
+
+    #[test]
+    fn will_qos_3_is_refused() {
+        // [MQTT-3.1.2-12] (3.1.1: [MQTT-3.1.2-14])
+        assert_eq!(
+            decode_hex("101600044d515454041c001e000000036279650003627965", V3_1_1),
+            Err(DecodeError::WillQoS3)
+        );
+    }
+
+    #[test]
+    fn password_without_username() {
+        // 3.1.1: [MQTT-3.1.2-22]; allowed in 5.0.
+        assert_eq!(
+            decode_hex("101200044d5154540440001e0000000431323334", V3_1_1),
+            Err(DecodeError::PasswordWithoutUsername)
+        );
+        let mut connect = Connect::new(V5, "");
+        connect.password = Some(Bytes::from_static(b"1234"));
+        let hex = encode(connect.clone(), V5).unwrap();
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Connect(connect.clone())));
+        connect.protocol = V3_1_1;
+        assert_eq!(
+            encode(connect, V3_1_1),
+            Err(EncodeError::PasswordWithoutUsername)
+        );
+    }
+
+    #[test]
+    fn unsupported_level_and_wrong_name() {
+        // [MQTT-3.1.2-2]: the broker answers 0x84 (3.x return code 1).
+        let err = decode_hex("100c00044d515454060000000000", V5).unwrap_err();
+        assert_eq!(err, DecodeError::UnsupportedProtocolLevel { level: 6 });
+        assert_eq!(
+            err.connect_reason(),
+            crate::ConnectReasonCode::UnsupportedProtocolVersion
+        );
+        assert_eq!(err.connect_reason().to_v3(), Some(1));
+        // [MQTT-3.1.2-1]
+        assert_eq!(
+            decode_hex("100c00044d515458040000000000", V5),
+            Err(DecodeError::InvalidProtocolName {
+                name: "MQTX".to_owned()
+            })
+        );
+        assert_eq!(
+            decode_hex("100c00044d515454030000000000", V5),
+            Err(DecodeError::UnsupportedProtocolLevel { level: 3 })
+        );
+    }
+
+    #[test]
+    fn will_topic_is_a_topic_name() {
+        // [MQTT-3.3.2-2] applies to the Will topic too.
+        let err =
+            decode_hex("101600044d5154540404001e00000003622f2b0003627965", V3_1_1).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::Topic(crate::TopicError::WildcardInTopicName)
+        );
+        assert_eq!(
+            err.disconnect_reason(),
+            DisconnectReasonCode::MalformedPacket
+        );
+    }
+
+    #[test]
+    fn authentication_data_needs_a_method() {
+        // MQTT 5.0 section 3.1.2.11.10
+        let mut connect = Connect::new(V5, "c");
+        connect.properties.authentication_data = Some(Bytes::from_static(b"x"));
+        assert_eq!(
+            encode(connect, V5),
+            Err(EncodeError::AuthenticationDataWithoutMethod)
+        );
+        assert_eq!(
+            decode_hex("101200044d515454050000000416000178000163", V5),
+            Err(DecodeError::AuthenticationDataWithoutMethod)
+        );
+    }
+
+    #[test]
+    fn v5_fields_are_refused_in_v3() {
+        let mut connect = Connect::new(V3_1_1, "c");
+        connect.properties.session_expiry_interval = Some(1);
+        assert_eq!(
+            encode(connect, V3_1_1),
+            Err(EncodeError::PropertiesNotAllowed {
+                packet_type: PacketType::Connect,
+                version: V3_1_1
+            })
+        );
+        let mut connect = full(V3_1_1);
+        if let Some(will) = &mut connect.will {
+            will.properties.content_type = Some("text".to_owned());
+        }
+        assert!(matches!(
+            encode(connect, V3_1_1),
+            Err(EncodeError::PropertiesNotAllowed { .. })
+        ));
+    }
+
+    #[test]
+    fn empty_client_id_needs_clean_session_in_v3_1_1() {
+        // [MQTT-3.1.3-7]
+        let mut connect = Connect::new(V3_1_1, "");
+        connect.clean_start = false;
+        assert_eq!(
+            encode(connect.clone(), V3_1_1),
+            Err(EncodeError::EmptyClientIdWithoutCleanSession)
+        );
+        connect.protocol = V5;
+        assert!(encode(connect, V5).is_ok());
+    }
+
+    #[test]
+    fn version_mismatch_is_refused() {
+        assert_eq!(
+            encode(Connect::new(V5, "c"), V3_1_1),
+            Err(EncodeError::VersionMismatch {
+                connect: V5,
+                requested: V3_1_1
+            })
+        );
+    }
+
+    #[test]
+    fn client_id_must_be_utf8_without_null() {
+        // [MQTT-1.5.4-1] [MQTT-1.5.4-2]
+        assert_eq!(
+            decode_hex("100d00044d5154540402001e0001ff", V3_1_1),
+            Err(DecodeError::InvalidUtf8)
+        );
+        assert_eq!(
+            decode_hex("100d00044d5154540402001e000100", V3_1_1),
+            Err(DecodeError::NullCharacter)
+        );
+        assert_eq!(
+            encode(Connect::new(V5, "a\0"), V5),
+            Err(EncodeError::NullCharacter)
+        );
+    }
+}

@@ -179,3 +179,139 @@ pub fn decode_connect(
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use crate::{DisconnectReasonCode, PubAck};
+
+    #[test]
+    fn an_incomplete_packet_consumes_nothing() {
+        let whole = bytes("3b0f0004736f6d6500017061796c6f6164");
+        for cut in 0..whole.len() {
+            let mut buf = BytesMut::from(&whole[..cut]);
+            assert_eq!(
+                decode(&mut buf, V3_1_1, &DecodeLimits::default()),
+                Ok(None),
+                "cut at {cut}"
+            );
+            assert_eq!(buf.len(), cut);
+        }
+    }
+
+    #[test]
+    fn packets_come_out_one_at_a_time() {
+        let mut buf = bytes("40020001 c000 d000 4002".replace(' ', "").as_str());
+        let limits = DecodeLimits::default();
+        assert_eq!(
+            decode(&mut buf, V5, &limits),
+            Ok(Some(Packet::PubAck(PubAck::new(pid(1)))))
+        );
+        assert_eq!(decode(&mut buf, V5, &limits), Ok(Some(Packet::PingReq)));
+        assert_eq!(decode(&mut buf, V5, &limits), Ok(Some(Packet::PingResp)));
+        assert_eq!(decode(&mut buf, V5, &limits), Ok(None));
+        assert_eq!(buf.len(), 2);
+    }
+
+    #[test]
+    fn the_size_limit_is_checked_from_the_fixed_header() {
+        // A PUBLISH announcing 200 bytes, of which only the header has arrived.
+        let mut buf = bytes("30c801");
+        let err = decode(&mut buf, V5, &DecodeLimits::new(100)).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::PacketTooLarge {
+                size: 203,
+                max: 100
+            }
+        );
+        assert_eq!(
+            err.disconnect_reason(),
+            DisconnectReasonCode::PacketTooLarge
+        );
+        // Exactly at the limit is fine.
+        let mut buf = bytes("c000");
+        assert_eq!(
+            decode(&mut buf, V5, &DecodeLimits::new(2)),
+            Ok(Some(Packet::PingReq))
+        );
+    }
+
+    #[test]
+    fn reserved_packet_type_is_refused_from_the_first_byte() {
+        let mut buf = bytes("01");
+        assert_eq!(
+            decode(&mut buf, V3_1_1, &DecodeLimits::default()),
+            Err(DecodeError::ReservedPacketType { first_byte: 1 })
+        );
+    }
+
+    #[test]
+    fn remaining_length_over_four_bytes_is_malformed() {
+        let mut buf = bytes("30ffffffff01");
+        let err = decode(&mut buf, V5, &DecodeLimits::default()).unwrap_err();
+        assert_eq!(err, DecodeError::MalformedVariableByteInteger);
+        assert_eq!(
+            err.disconnect_reason(),
+            DisconnectReasonCode::MalformedPacket
+        );
+        // [MQTT-1.5.5-1]
+        let mut buf = bytes("c08000");
+        assert_eq!(
+            decode(&mut buf, V5, &DecodeLimits::default()),
+            Err(DecodeError::NonMinimalVariableByteInteger)
+        );
+    }
+
+    #[test]
+    fn ping_has_no_body() {
+        assert_eq!(
+            decode_hex("c00100", V5),
+            Err(DecodeError::TrailingBytes {
+                packet_type: PacketType::PingReq,
+                count: 1
+            })
+        );
+    }
+
+    #[test]
+    fn decode_connect_learns_the_version() {
+        let limits = DecodeLimits::default();
+        for (hex, version) in [
+            ("100c00044d515454040200000000", V3_1_1),
+            ("100d00044d51545405020000000000", V5),
+            ("100e00064d5149736470030200000000", V3_1),
+        ] {
+            let mut buf = bytes(hex);
+            let connect = decode_connect(&mut buf, &limits).unwrap().unwrap();
+            assert_eq!(connect.protocol, version);
+        }
+        let mut buf = bytes("10");
+        assert_eq!(decode_connect(&mut buf, &limits), Ok(None));
+    }
+
+    #[test]
+    fn decode_connect_refuses_anything_else_at_once() {
+        // [MQTT-3.1.0-1]
+        let mut buf = bytes("30");
+        let err = decode_connect(&mut buf, &DecodeLimits::default()).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::ExpectedConnect {
+                packet_type: PacketType::Publish
+            }
+        );
+        assert_eq!(err.disconnect_reason(), DisconnectReasonCode::ProtocolError);
+    }
+
+    #[test]
+    fn publish_qos_3_is_refused_from_the_first_byte() {
+        // [MQTT-3.3.1-4]
+        let mut buf = bytes("36");
+        assert_eq!(
+            decode(&mut buf, V5, &DecodeLimits::default()),
+            Err(DecodeError::PublishQoS3)
+        );
+    }
+}

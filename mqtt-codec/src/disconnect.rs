@@ -83,3 +83,75 @@ impl Body for Disconnect {
         Ok(Self { code, properties })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Packet;
+    use crate::test_support::*;
+
+    #[test]
+    fn v3_is_empty() {
+        round_trip(Disconnect::default(), V3_1_1, "e000");
+        assert_eq!(
+            encode(Disconnect::new(DisconnectReasonCode::ServerBusy), V3_1_1),
+            Err(EncodeError::ReasonCodeNotInVersion {
+                packet_type: PacketType::Disconnect,
+                code: 0x89,
+                version: V3_1_1
+            })
+        );
+        assert_eq!(
+            decode_hex("e00100", V3_1_1),
+            Err(DecodeError::TrailingBytes {
+                packet_type: PacketType::Disconnect,
+                count: 1
+            })
+        );
+    }
+
+    #[test]
+    fn v5_shortest_forms() {
+        round_trip(Disconnect::default(), V5, "e000");
+        // MQTT 5.0 section 3.14.2.2.1: no property length when there are no properties.
+        round_trip(
+            Disconnect::new(DisconnectReasonCode::MalformedPacket),
+            V5,
+            "e00181",
+        );
+        let mut moved = Disconnect::new(DisconnectReasonCode::ServerMoved);
+        moved.properties.server_reference = Some("b".to_owned());
+        round_trip(moved, V5, "e0069d041c000162");
+    }
+
+    #[test]
+    fn v5_decodes_every_form() {
+        for hex in ["e000", "e00100", "e0020000"] {
+            assert_eq!(
+                decode_hex(hex, V5),
+                Ok(Packet::Disconnect(Disconnect::default())),
+                "{hex}"
+            );
+        }
+        // [MQTT-3.14.2-1]
+        assert_eq!(
+            decode_hex("e0022000", V5),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::Disconnect,
+                code: 0x20
+            })
+        );
+    }
+
+    #[test]
+    fn reserved_flags_are_refused() {
+        // [MQTT-3.14.1-1]
+        assert_eq!(
+            decode_hex("e100", V5),
+            Err(DecodeError::InvalidHeaderFlags {
+                packet_type: PacketType::Disconnect,
+                flags: 1
+            })
+        );
+    }
+}

@@ -69,6 +69,8 @@ mod qos;
 mod reason_code;
 mod suback;
 mod subscribe;
+#[cfg(test)]
+mod test_support;
 mod topic;
 mod topic_filter;
 mod unsuback;

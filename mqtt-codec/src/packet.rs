@@ -323,3 +323,66 @@ impl fmt::Display for Packet {
         fmt::Display::fmt(&self.packet_type(), f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use crate::{PubAck, Publish, QoS};
+
+    #[test]
+    fn packet_types() {
+        for value in 1..=15 {
+            let packet_type = PacketType::from_u8(value).unwrap();
+            assert_eq!(packet_type as u8, value);
+        }
+        assert_eq!(PacketType::from_u8(0), None);
+        assert_eq!(PacketType::from_u8(16), None);
+        assert_eq!(PacketType::PubRel.fixed_flags(), 0b0010);
+        assert_eq!(PacketType::SubAck.to_string(), "SUBACK");
+    }
+
+    #[test]
+    fn max_packet_size_refuses_and_writes_nothing() {
+        let packet = Packet::from(Publish::new(topic("a/b"), "0123456789", QoS::AtMostOnce));
+        let len = packet.encoded_len(V5).unwrap();
+        assert_eq!(len, 18);
+        let mut out = BytesMut::from(&b"kept"[..]);
+        assert_eq!(
+            packet.encode(V5, Some(17), &mut out),
+            Err(EncodeError::PacketTooLarge { size: 18, max: 17 })
+        );
+        assert_eq!(&out[..], b"kept");
+        assert_eq!(packet.encode(V5, Some(18), &mut out), Ok(18));
+        assert_eq!(out.len(), 4 + 18);
+        assert_eq!(
+            Packet::PingReq.encode(V5, Some(1), &mut out),
+            Err(EncodeError::PacketTooLarge { size: 2, max: 1 })
+        );
+    }
+
+    #[test]
+    fn pings() {
+        round_trip(Packet::PingReq, V3_1_1, "c000");
+        round_trip(Packet::PingResp, V5, "d000");
+        assert_eq!(Packet::PingResp.encoded_len(V3_1), Ok(2));
+    }
+
+    #[test]
+    fn large_remaining_lengths_use_more_bytes() {
+        let payload = vec![7u8; 200_000];
+        let packet = Packet::from(Publish::new(topic("t"), payload, QoS::AtMostOnce));
+        let hex = encode(packet.clone(), V3_1_1).unwrap();
+        // 3 + 200,000 = 200,003 = 0x30d43 -> c3 9a 0c
+        assert!(hex.starts_with("30c39a0c0001 74".replace(' ', "").as_str()));
+        assert_eq!(decode_hex(&hex, V3_1_1), Ok(packet));
+    }
+
+    #[test]
+    fn from_each_struct() {
+        assert_eq!(
+            Packet::from(PubAck::new(pid(1))).packet_type(),
+            PacketType::PubAck
+        );
+    }
+}

@@ -316,3 +316,75 @@ properties! {
         reason_string: String = ReasonString,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::*;
+    use crate::{DecodeError, PacketType, PropertyId};
+
+    #[test]
+    fn unknown_property_identifier_is_malformed() {
+        // MQTT 5.0 section 2.2.2.2
+        let err = decode_hex("4006000100020500", V5).unwrap_err();
+        assert_eq!(err, DecodeError::UnknownProperty { id: 5 });
+        assert_eq!(
+            err.disconnect_reason(),
+            crate::DisconnectReasonCode::MalformedPacket
+        );
+    }
+
+    #[test]
+    fn flags_are_0_or_1() {
+        // MQTT 5.0 sections 3.2.2.3.5, 3.2.2.3.11..13: Protocol Error.
+        assert_eq!(
+            decode_hex("20050000022502", V5),
+            Err(DecodeError::InvalidPropertyValue {
+                property: PropertyId::RetainAvailable,
+                value: 2
+            })
+        );
+    }
+
+    #[test]
+    fn receive_maximum_and_maximum_packet_size_are_not_0() {
+        // MQTT 5.0 sections 3.2.2.3.3 and 3.2.2.3.6
+        assert_eq!(
+            decode_hex("2006000003210000", V5),
+            Err(DecodeError::InvalidPropertyValue {
+                property: PropertyId::ReceiveMaximum,
+                value: 0
+            })
+        );
+        assert_eq!(
+            decode_hex("200800000527 00000000".replace(' ', "").as_str(), V5),
+            Err(DecodeError::InvalidPropertyValue {
+                property: PropertyId::MaximumPacketSize,
+                value: 0
+            })
+        );
+    }
+
+    #[test]
+    fn property_block_longer_than_the_packet_is_malformed() {
+        assert_eq!(
+            decode_hex("20030000 05".replace(' ', "").as_str(), V5),
+            Err(DecodeError::Truncated {
+                packet_type: PacketType::ConnAck
+            })
+        );
+    }
+
+    #[test]
+    fn user_property_strings_are_checked() {
+        // MQTT 5.0 section 1.5.7 / [MQTT-1.5.7-1]
+        assert_eq!(
+            decode_hex(
+                "400b0001 00 07 26 0001 ff 0001 61"
+                    .replace(' ', "")
+                    .as_str(),
+                V5
+            ),
+            Err(DecodeError::InvalidUtf8)
+        );
+    }
+}

@@ -131,3 +131,211 @@ impl Body for Publish {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use crate::{DecodeLimits, DisconnectReasonCode, Packet, PropertyId, SubscriptionId, decode};
+    use alloc::borrow::ToOwned;
+    use alloc::vec;
+    use core::num::NonZeroU16;
+
+    fn qos1() -> Publish {
+        let mut publish =
+            Publish::new(topic("some"), "payload", QoS::AtLeastOnce).with_packet_id(pid(1));
+        publish.dup = true;
+        publish.retain = true;
+        publish
+    }
+
+    #[test]
+    fn every_version() {
+        round_trip(qos1(), V3_1_1, "3b0f0004736f6d6500017061796c6f6164");
+        round_trip(qos1(), V3_1, "3b0f0004736f6d6500017061796c6f6164");
+        round_trip(qos1(), V5, "3b100004736f6d650001007061796c6f6164");
+        round_trip(
+            Publish::new(topic("some"), "", QoS::AtMostOnce),
+            V3_1_1,
+            "30060004736f6d65",
+        );
+    }
+
+    #[test]
+    fn payload_and_topic_are_slices_of_the_input() {
+        let mut buf = bytes("3b0f0004736f6d6500017061796c6f6164");
+        let start = buf.as_ptr() as usize;
+        let end = start + buf.len();
+        let Some(Packet::Publish(publish)) =
+            decode(&mut buf, V3_1_1, &DecodeLimits::default()).unwrap()
+        else {
+            panic!("not a PUBLISH");
+        };
+        for ptr in [
+            publish.payload.as_ptr() as usize,
+            publish.topic.as_bytes().as_ptr() as usize,
+        ] {
+            assert!((start..end).contains(&ptr));
+        }
+    }
+
+    #[test]
+    fn qos_3_is_malformed() {
+        // [MQTT-3.3.1-4]
+        let err = decode_hex("36080004736f6d650001", V3_1_1).unwrap_err();
+        assert_eq!(err, DecodeError::PublishQoS3);
+        assert_eq!(
+            err.disconnect_reason(),
+            DisconnectReasonCode::MalformedPacket
+        );
+    }
+
+    #[test]
+    fn packet_id_0_is_refused() {
+        // [MQTT-2.2.1-3] (3.1.1: [MQTT-2.3.1-1])
+        assert_eq!(
+            decode_hex("32080004736f6d650000", V3_1_1),
+            Err(DecodeError::ZeroPacketId {
+                packet_type: PacketType::Publish
+            })
+        );
+    }
+
+    #[test]
+    fn packet_id_goes_with_qos() {
+        // [MQTT-2.2.1-2]
+        let qos0 = Publish::new(topic("a"), "", QoS::AtMostOnce).with_packet_id(pid(1));
+        assert_eq!(encode(qos0, V5), Err(EncodeError::PacketIdWithQoS0));
+        // [MQTT-2.2.1-3]
+        assert_eq!(
+            encode(Publish::new(topic("a"), "", QoS::ExactlyOnce), V5),
+            Err(EncodeError::MissingPacketId)
+        );
+    }
+
+    #[test]
+    fn dup_is_never_set_on_qos_0() {
+        // [MQTT-3.3.1-2]: refused when sending, tolerated when received (luamqtt sends it).
+        let mut publish = Publish::new(topic("a"), "", QoS::AtMostOnce);
+        publish.dup = true;
+        assert_eq!(
+            encode(publish.clone(), V3_1_1),
+            Err(EncodeError::DupWithQoS0)
+        );
+        assert_eq!(
+            decode_hex("38030001 61".replace(' ', "").as_str(), V3_1_1),
+            Ok(Packet::Publish(publish))
+        );
+    }
+
+    #[test]
+    fn wildcards_are_refused_in_the_topic() {
+        // [MQTT-3.3.2-2]
+        let err = decode_hex("300400022f23", V3_1_1).unwrap_err();
+        assert_eq!(err, DecodeError::Topic(TopicError::WildcardInTopicName));
+        assert!(err.to_string().contains("[MQTT-3.3.2-2]"));
+    }
+
+    #[test]
+    fn topic_must_be_utf8_without_null() {
+        // [MQTT-1.5.4-1] [MQTT-4.7.3-2]
+        assert_eq!(
+            decode_hex("30030001ff", V3_1_1),
+            Err(DecodeError::InvalidUtf8)
+        );
+        assert_eq!(
+            decode_hex("3003000100", V3_1_1),
+            Err(DecodeError::Topic(TopicError::NullCharacter))
+        );
+    }
+
+    #[test]
+    fn empty_topic_needs_a_v5_alias() {
+        // [MQTT-4.7.3-1]; MQTT 5.0 section 3.3.2.1
+        assert_eq!(
+            decode_hex("30020000", V3_1_1),
+            Err(DecodeError::Topic(TopicError::Empty))
+        );
+        assert_eq!(
+            decode_hex("3003000000", V5),
+            Err(DecodeError::EmptyTopicWithoutAlias)
+        );
+        let mut aliased = Publish::new(TopicName::empty(), "x", QoS::AtMostOnce);
+        assert_eq!(
+            encode(aliased.clone(), V5),
+            Err(EncodeError::EmptyTopicWithoutAlias)
+        );
+        aliased.properties.topic_alias = NonZeroU16::new(3);
+        round_trip(aliased, V5, "3007000003230003 78".replace(' ', "").as_str());
+    }
+
+    #[test]
+    fn topic_alias_0_is_refused() {
+        // [MQTT-3.3.2-8]
+        let err = decode_hex("300700016103230000", V5).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::InvalidPropertyValue {
+                property: PropertyId::TopicAlias,
+                value: 0
+            }
+        );
+        assert_eq!(
+            err.disconnect_reason(),
+            DisconnectReasonCode::TopicAliasInvalid
+        );
+    }
+
+    #[test]
+    fn subscription_identifiers_repeat_in_order_but_not_as_0() {
+        let mut publish = Publish::new(topic("t"), "", QoS::AtMostOnce);
+        publish.properties.subscription_identifiers = vec![
+            SubscriptionId::new(2).unwrap(),
+            SubscriptionId::new(268_435_455).unwrap(),
+            SubscriptionId::new(2).unwrap(),
+        ];
+        round_trip(publish, V5, "300d000174090b020bffffff7f0b02");
+        // MQTT 5.0 section 3.3.2.3.8: 0 is a Protocol Error.
+        assert_eq!(
+            decode_hex("300600017402 0b00".replace(' ', "").as_str(), V5),
+            Err(DecodeError::InvalidPropertyValue {
+                property: PropertyId::SubscriptionIdentifier,
+                value: 0
+            })
+        );
+    }
+
+    #[test]
+    fn user_properties_keep_order_and_duplicates() {
+        let mut publish = Publish::new(topic("t"), "", QoS::AtMostOnce);
+        publish.properties.user_properties = vec![
+            ("k".to_owned(), "2".to_owned()),
+            ("a".to_owned(), "1".to_owned()),
+            ("k".to_owned(), "1".to_owned()),
+        ];
+        let hex = encode(publish.clone(), V5).unwrap();
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Publish(publish)));
+    }
+
+    #[test]
+    fn response_topic_has_no_wildcards() {
+        // [MQTT-3.3.2-14]
+        assert_eq!(
+            decode_hex("30080001740408 00012b".replace(' ', "").as_str(), V5),
+            Err(DecodeError::Topic(TopicError::WildcardInTopicName))
+        );
+    }
+
+    #[test]
+    fn properties_are_refused_in_v3() {
+        let mut publish = Publish::new(topic("t"), "", QoS::AtMostOnce);
+        publish.properties.content_type = Some("text/plain".to_owned());
+        assert_eq!(
+            encode(publish, V3_1_1),
+            Err(EncodeError::PropertiesNotAllowed {
+                packet_type: PacketType::Publish,
+                version: V3_1_1
+            })
+        );
+    }
+}

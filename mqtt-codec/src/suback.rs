@@ -103,3 +103,79 @@ impl Body for SubAck {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Packet;
+    use crate::test_support::*;
+
+    #[test]
+    fn codes_in_order() {
+        use SubscribeReasonCode::*;
+        round_trip(
+            SubAck::new(pid(1), vec![GrantedQoS0, GrantedQoS2, UnspecifiedError]),
+            V3_1_1,
+            "900500010002 80".replace(' ', "").as_str(),
+        );
+        round_trip(
+            SubAck::new(pid(14), vec![GrantedQoS2, NotAuthorized]),
+            V5,
+            "9005000e000287",
+        );
+    }
+
+    #[test]
+    fn v3_has_four_codes_only() {
+        // [MQTT-3.9.3-2]
+        assert_eq!(
+            decode_hex("9003000103", V3_1_1),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::SubAck,
+                code: 3
+            })
+        );
+        assert_eq!(
+            decode_hex("9003000187", V3_1_1),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::SubAck,
+                code: 0x87
+            })
+        );
+        assert_eq!(
+            encode(
+                SubAck::new(pid(1), vec![SubscribeReasonCode::QuotaExceeded]),
+                V3_1_1
+            ),
+            Err(EncodeError::ReasonCodeNotInVersion {
+                packet_type: PacketType::SubAck,
+                code: 0x97,
+                version: V3_1_1
+            })
+        );
+        assert_eq!(
+            decode_hex("900401010097", V5),
+            Ok(Packet::SubAck(SubAck::new(
+                pid(257),
+                vec![SubscribeReasonCode::QuotaExceeded]
+            )))
+        );
+    }
+
+    #[test]
+    fn at_least_one_code() {
+        // [MQTT-3.9.3-2]: one code per filter, and a SUBSCRIBE has at least one.
+        assert_eq!(
+            encode(SubAck::new(pid(1), vec![]), V5),
+            Err(EncodeError::NoReasonCodes {
+                packet_type: PacketType::SubAck
+            })
+        );
+        assert_eq!(
+            decode_hex("90020001", V3_1_1),
+            Err(DecodeError::NoReasonCodes {
+                packet_type: PacketType::SubAck
+            })
+        );
+    }
+}

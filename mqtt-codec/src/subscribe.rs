@@ -180,3 +180,170 @@ impl Body for Subscribe {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use crate::{DisconnectReasonCode, Packet, PropertyId, SubscriptionId, TopicError};
+
+    fn three_filters() -> Subscribe {
+        Subscribe::new(
+            pid(2),
+            vec![
+                (filter("some/#"), SubscriptionOptions::new(QoS::AtMostOnce)),
+                (
+                    filter("other/+/topic/#"),
+                    SubscriptionOptions::new(QoS::AtLeastOnce),
+                ),
+                (filter("#"), SubscriptionOptions::new(QoS::ExactlyOnce)),
+            ],
+        )
+    }
+
+    #[test]
+    fn v3_filters_and_qos() {
+        round_trip(
+            three_filters(),
+            V3_1_1,
+            "822100020006736f6d652f2300000f6f746865722f2b2f746f7069632f230100012302",
+        );
+    }
+
+    #[test]
+    fn v5_options_and_properties() {
+        let mut subscribe = Subscribe::new(
+            pid(4),
+            vec![
+                (
+                    filter("test"),
+                    SubscriptionOptions {
+                        qos: QoS::ExactlyOnce,
+                        no_local: true,
+                        retain_as_published: true,
+                        retain_handling: RetainHandling::DoNotSend,
+                    },
+                ),
+                (
+                    filter("$share/g/x"),
+                    SubscriptionOptions::new(QoS::AtMostOnce),
+                ),
+            ],
+        );
+        subscribe.properties.subscription_identifier = SubscriptionId::new(9029);
+        let hex = encode(subscribe.clone(), V5).unwrap();
+        assert!(hex.starts_with("821a0004030bc546"), "{hex}");
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Subscribe(subscribe)));
+    }
+
+    #[test]
+    fn empty_subscribe_is_refused() {
+        // [MQTT-3.8.3-2] (3.1.1: [MQTT-3.8.3-3])
+        assert_eq!(
+            encode(Subscribe::new(pid(1), vec![]), V3_1_1),
+            Err(EncodeError::EmptySubscribe)
+        );
+        let err = decode_hex("8203000500", V5).unwrap_err();
+        assert_eq!(err, DecodeError::EmptySubscribe);
+        assert_eq!(err.disconnect_reason(), DisconnectReasonCode::ProtocolError);
+        assert_eq!(
+            decode_hex("82020005", V3_1_1),
+            Err(DecodeError::EmptySubscribe)
+        );
+    }
+
+    #[test]
+    fn fixed_header_flags_must_be_0010() {
+        // [MQTT-3.8.1-1]
+        assert_eq!(
+            decode_hex("800900010004736f6d6500", V3_1_1),
+            Err(DecodeError::InvalidHeaderFlags {
+                packet_type: PacketType::Subscribe,
+                flags: 0
+            })
+        );
+    }
+
+    #[test]
+    fn reserved_option_bits_are_refused() {
+        // [MQTT-3.8.3-5]
+        assert_eq!(
+            decode_hex("820a00010000047465737440", V5),
+            Err(DecodeError::ReservedSubscriptionOptions { options: 0x40 })
+        );
+        // 3.1.1: [MQTT-3.8.3-4]: only the QoS bits exist.
+        assert_eq!(
+            decode_hex("82090001000474657374 04".replace(' ', "").as_str(), V3_1_1),
+            Err(DecodeError::ReservedSubscriptionOptions { options: 0x04 })
+        );
+    }
+
+    #[test]
+    fn qos_3_and_retain_handling_3_are_refused() {
+        // MQTT 5.0 section 3.8.3.1 (3.1.1: [MQTT-3.8.3-4])
+        assert_eq!(
+            decode_hex("8209000100047465737403", V3_1_1),
+            Err(DecodeError::SubscriptionQoS3)
+        );
+        assert_eq!(
+            decode_hex("820a00010000047465737430", V5),
+            Err(DecodeError::RetainHandling3)
+        );
+    }
+
+    #[test]
+    fn no_local_on_a_shared_subscription_is_refused() {
+        // [MQTT-3.8.3-4]
+        let options = SubscriptionOptions {
+            no_local: true,
+            ..SubscriptionOptions::default()
+        };
+        let subscribe = Subscribe::new(pid(1), vec![(filter("$share/g/t"), options)]);
+        assert_eq!(
+            encode(subscribe, V5),
+            Err(EncodeError::NoLocalOnSharedSubscription)
+        );
+        assert_eq!(
+            decode_hex(
+                "8210000100000a247368617265 2f672f7404"
+                    .replace(' ', "")
+                    .as_str(),
+                V5
+            ),
+            Err(DecodeError::NoLocalOnSharedSubscription)
+        );
+    }
+
+    #[test]
+    fn v5_options_are_refused_in_v3() {
+        let options = SubscriptionOptions {
+            retain_handling: RetainHandling::SendAtSubscribeIfNew,
+            ..SubscriptionOptions::default()
+        };
+        let subscribe = Subscribe::new(pid(1), vec![(filter("t"), options)]);
+        assert!(matches!(
+            encode(subscribe, V3_1_1),
+            Err(EncodeError::FieldNotInVersion { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_filters_are_refused() {
+        // [MQTT-4.7.1-1]
+        assert_eq!(
+            decode_hex("8208000100036123 6200".replace(' ', "").as_str(), V3_1_1),
+            Err(DecodeError::Topic(TopicError::MisplacedMultiLevelWildcard))
+        );
+    }
+
+    #[test]
+    fn one_subscription_identifier_only() {
+        // MQTT 5.0 section 3.8.2.1.2 (luamqtt vector "with invalid properties").
+        assert_eq!(
+            decode_hex("820e0005040b010b0200047465737400", V5),
+            Err(DecodeError::DuplicateProperty {
+                property: PropertyId::SubscriptionIdentifier
+            })
+        );
+    }
+}

@@ -99,3 +99,61 @@ impl Body for UnsubAck {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+
+    #[test]
+    fn v3_has_no_codes() {
+        round_trip(UnsubAck::new(pid(255), vec![]), V3_1_1, "b00200ff");
+        assert!(matches!(
+            encode(
+                UnsubAck::new(pid(1), vec![UnsubAckReasonCode::Success]),
+                V3_1_1
+            ),
+            Err(EncodeError::FieldNotInVersion { .. })
+        ));
+        assert_eq!(
+            decode_hex("b003000100", V3_1_1),
+            Err(DecodeError::TrailingBytes {
+                packet_type: PacketType::UnsubAck,
+                count: 1
+            })
+        );
+    }
+
+    #[test]
+    fn v5_has_one_code_per_filter() {
+        use UnsubAckReasonCode::*;
+        round_trip(
+            UnsubAck::new(
+                pid(8995),
+                vec![Success, NoSubscriptionExisted, NotAuthorized],
+            ),
+            V5,
+            "b00623230000118 7".replace(' ', "").as_str(),
+        );
+        // [MQTT-3.11.3-2]
+        assert_eq!(
+            decode_hex("b00401010002", V5),
+            Err(DecodeError::InvalidReasonCode {
+                packet_type: PacketType::UnsubAck,
+                code: 2
+            })
+        );
+        assert_eq!(
+            decode_hex("b003010100", V5),
+            Err(DecodeError::NoReasonCodes {
+                packet_type: PacketType::UnsubAck
+            })
+        );
+        assert_eq!(
+            encode(UnsubAck::new(pid(1), vec![]), V5),
+            Err(EncodeError::NoReasonCodes {
+                packet_type: PacketType::UnsubAck
+            })
+        );
+    }
+}

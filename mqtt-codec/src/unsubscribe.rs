@@ -80,3 +80,68 @@ impl Body for Unsubscribe {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Packet;
+    use crate::test_support::*;
+
+    #[test]
+    fn filters_in_order() {
+        let unsubscribe = Unsubscribe::new(
+            pid(4660),
+            vec![filter("some/#"), filter("other/+/topic/#"), filter("#")],
+        );
+        round_trip(
+            unsubscribe,
+            V3_1_1,
+            "a21e12340006736f6d652f23000f6f746865722f2b2f746f7069632f23000123",
+        );
+        let mut unsubscribe = Unsubscribe::new(pid(14), vec![filter("other")]);
+        unsubscribe
+            .properties
+            .user_properties
+            .push(("a".to_owned(), "b".to_owned()));
+        let hex = encode(unsubscribe.clone(), V5).unwrap();
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Unsubscribe(unsubscribe)));
+    }
+
+    #[test]
+    fn empty_unsubscribe_is_refused() {
+        // [MQTT-3.10.3-2]
+        assert_eq!(
+            encode(Unsubscribe::new(pid(1), vec![]), V5),
+            Err(EncodeError::EmptyUnsubscribe)
+        );
+        assert_eq!(
+            decode_hex("a203000100", V5),
+            Err(DecodeError::EmptyUnsubscribe)
+        );
+    }
+
+    #[test]
+    fn fixed_header_flags_must_be_0010() {
+        // [MQTT-3.10.1-1]
+        assert_eq!(
+            decode_hex("a00800010004736f6d65", V3_1_1),
+            Err(DecodeError::InvalidHeaderFlags {
+                packet_type: PacketType::Unsubscribe,
+                flags: 0
+            })
+        );
+    }
+
+    #[test]
+    fn properties_are_refused_in_v3() {
+        let mut unsubscribe = Unsubscribe::new(pid(1), vec![filter("a")]);
+        unsubscribe
+            .properties
+            .user_properties
+            .push(("a".to_owned(), "b".to_owned()));
+        assert!(matches!(
+            encode(unsubscribe, V3_1_1),
+            Err(EncodeError::PropertiesNotAllowed { .. })
+        ));
+    }
+}
