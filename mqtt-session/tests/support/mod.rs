@@ -6,7 +6,7 @@
 //! (`h.advance(seconds)`, which moves the clock and calls `handle_timeout`). Each scenario
 //! names the normative statements it shows with `shows!("5.0", "MQTT-4.4.0-1")`; the
 //! coverage test reads those marks from the sources.
-#![allow(dead_code, unused_macros)]
+#![allow(dead_code, unused_macros, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
@@ -47,7 +47,13 @@ pub fn message(name: &str, payload: &'static str, qos: QoS) -> Publish {
 }
 
 /// The PUBLISH the client must write: `message` with its packet identifier and DUP flag.
-pub fn sent_publish(name: &str, payload: &'static str, qos: QoS, packet_id: Option<u16>, dup: bool) -> Publish {
+pub fn sent_publish(
+    name: &str,
+    payload: &'static str,
+    qos: QoS,
+    packet_id: Option<u16>,
+    dup: bool,
+) -> Publish {
     let mut publish = message(name, payload, qos);
     publish.packet_id = packet_id.map(id);
     publish.dup = dup;
@@ -101,7 +107,10 @@ impl Harness {
         let mut h = Self::new(config);
         h.session.connect(h.now).expect("connect");
         let sent = h.sent();
-        assert!(matches!(sent.as_slice(), [Packet::Connect(_)]), "CONNECT first, got {sent:?}");
+        assert!(
+            matches!(sent.as_slice(), [Packet::Connect(_)]),
+            "CONNECT first, got {sent:?}"
+        );
         h.broker(connack).expect("CONNACK accepted");
         let events = h.events();
         assert!(
@@ -141,6 +150,26 @@ impl Harness {
             .encode(self.version, None, &mut bytes)
             .expect("the scripted broker's packet encodes");
         self.session.handle_read(&mut bytes, self.now)
+    }
+
+    /// The broker sends a PUBLISH (DUP clear) that the session must accept.
+    pub fn receive(&mut self, name: &str, payload: &'static str, qos: QoS, packet_id: Option<u16>) {
+        self.broker(sent_publish(name, payload, qos, packet_id, false))
+            .expect("PUBLISH accepted");
+    }
+
+    /// The application subscribes to `filters` (each with its QoS) and the SUBSCRIBE goes out.
+    pub fn subscribe_to(&mut self, filters: &[(&str, QoS)]) -> mqtt_session::RequestToken {
+        let filters = filters
+            .iter()
+            .map(|(name, qos)| (filter(name), mqtt_codec::SubscriptionOptions::new(*qos)))
+            .collect();
+        let token = self
+            .session
+            .subscribe(filters, Default::default())
+            .expect("subscribe");
+        self.sent();
+        token
     }
 
     /// The broker sends raw bytes.

@@ -1,0 +1,284 @@
+//! Sessions across connections and restarts.
+
+use std::num::NonZeroU16;
+
+use mqtt_codec::{
+    Packet, PubAck, PubComp, PubRec, PubRel, QoS, SubAck, SubscribeReasonCode, SubscriptionOptions,
+};
+use mqtt_session::{
+    Event, LostSessionPolicy, MemoryStore, PublishAck, PublishError, Session, SessionConfig,
+};
+
+use crate::support::*;
+
+fn persistent(version: mqtt_codec::ProtocolVersion) -> SessionConfig {
+    let mut config = config(version);
+    config.clean_start = false;
+    if version == V5 {
+        config.properties.session_expiry_interval = Some(3600);
+    }
+    config
+}
+
+/// A session with, in order of sending: QoS 1 "a" (id 1), QoS 2 "b" (id 2, PUBREC'd so
+/// PUBREL sent), QoS 2 "c" (id 3), QoS 1 "d" (id 4, acknowledged).
+fn with_unfinished_exchanges(version: mqtt_codec::ProtocolVersion) -> Harness {
+    let mut h = Harness::new(persistent(version));
+    h.session.connect(h.now).unwrap();
+    h.sent();
+    // A 5.0 session not known to the client must start clean; for 3.1.1 the same flag.
+    h.broker(connack_ok(false)).unwrap();
+    h.session
+        .publish(message("t", "a", QoS::AtLeastOnce))
+        .unwrap();
+    h.session
+        .publish(message("t", "b", QoS::ExactlyOnce))
+        .unwrap();
+    h.session
+        .publish(message("t", "c", QoS::ExactlyOnce))
+        .unwrap();
+    h.session
+        .publish(message("t", "d", QoS::AtLeastOnce))
+        .unwrap();
+    h.sent();
+    h.broker(PubRec::new(id(2))).unwrap();
+    h.broker(PubAck::new(id(4))).unwrap();
+    h.expect_sent([PubRel::new(id(2))]);
+    h.events();
+    h
+}
+
+/// What [`with_unfinished_exchanges`] sends again on a resumed session.
+fn resent_in_order() -> Vec<Packet> {
+    vec![
+        Packet::Publish(sent_publish("t", "a", QoS::AtLeastOnce, Some(1), true)),
+        Packet::Publish(sent_publish("t", "c", QoS::ExactlyOnce, Some(3), true)),
+        Packet::PubRel(PubRel::new(id(2))),
+    ]
+}
+
+#[test]
+fn unacknowledged_publish_and_pubrel_are_sent_again_in_order_with_dup() {
+    shows!("3.1.1", "MQTT-4.4.0-1"; "5.0", "MQTT-4.4.0-1"; "3.1.1", "MQTT-3.3.1-1"; "5.0", "MQTT-3.3.1-1";
+        "3.1.1", "MQTT-4.6.0-1"; "5.0", "MQTT-4.6.0-1"; "3.1.1", "MQTT-2.3.1-3"; "5.0", "MQTT-4.3.3-6";
+        "3.1.1", "MQTT-4.1.0-1"; "3.1.1", "MQTT-4.1.0-2"; "5.0", "MQTT-4.1.0-1"; "5.0", "MQTT-3.1.2-23";
+        "3.1.1", "MQTT-3.1.2-4");
+    for version in [V311, V5] {
+        let mut h = with_unfinished_exchanges(version);
+        h.lose_connection();
+        let (clean_start, sent) = h.reconnect(connack_ok(true));
+        assert!(!clean_start);
+        // Original order of sending: "a" and "c" as PUBLISH with DUP and their identifiers;
+        // "b" only as PUBREL (its PUBLISH is never sent again once PUBREL was), after "c"
+        // because its PUBREL was sent after "c"'s PUBLISH.
+        assert_eq!(
+            sent,
+            [
+                Packet::Publish(sent_publish("t", "a", QoS::AtLeastOnce, Some(1), true)),
+                Packet::Publish(sent_publish("t", "c", QoS::ExactlyOnce, Some(3), true)),
+                Packet::PubRel(PubRel::new(id(2))),
+            ]
+        );
+        h.broker(PubAck::new(id(1))).unwrap();
+        h.broker(PubComp::new(id(2))).unwrap();
+        h.broker(PubRec::new(id(3))).unwrap();
+        h.expect_sent([PubRel::new(id(3))]);
+        h.broker(PubComp::new(id(3))).unwrap();
+        let finished = h
+            .events()
+            .into_iter()
+            .filter(|event| matches!(event, Event::PublishDone { result: Ok(_), .. }))
+            .count();
+        assert_eq!(finished, 3);
+        assert_eq!(h.session.in_flight().count(), 0);
+    }
+}
+
+#[test]
+fn resends_respect_the_new_receive_maximum() {
+    let mut h = with_unfinished_exchanges(V5);
+    h.lose_connection();
+    let mut connack = connack_ok(true);
+    connack.properties.receive_maximum = NonZeroU16::new(1);
+    let (_, sent) = h.reconnect(connack);
+    // "a" fills the window; the PUBREL of "b" is not held back by it; "c" waits.
+    assert_eq!(
+        sent,
+        [
+            Packet::Publish(sent_publish("t", "a", QoS::AtLeastOnce, Some(1), true)),
+            Packet::PubRel(PubRel::new(id(2))),
+        ]
+    );
+    h.broker(PubAck::new(id(1))).unwrap();
+    h.expect_sent([sent_publish("t", "c", QoS::ExactlyOnce, Some(3), true)]);
+}
+
+#[test]
+fn a_lost_session_sends_publishes_again_as_new_messages() {
+    shows!("5.0", "MQTT-3.2.2-5"; "3.1.1", "MQTT-3.1.2-6"; "5.0", "MQTT-3.1.2-4");
+    for version in [V311, V5] {
+        let mut h = with_unfinished_exchanges(version);
+        h.lose_connection();
+        let (_, sent) = h.reconnect(connack_ok(false));
+        // No DUP, new identifiers; "b" was owned by the server (PUBREC) and completes.
+        assert_eq!(
+            sent,
+            [
+                Packet::Publish(sent_publish("t", "a", QoS::AtLeastOnce, Some(5), false)),
+                Packet::Publish(sent_publish("t", "c", QoS::ExactlyOnce, Some(6), false)),
+            ]
+        );
+        let received = h
+            .events()
+            .into_iter()
+            .filter(|event| {
+                matches!(
+                    event,
+                    Event::PublishDone {
+                        result: Ok(PublishAck::Received(_)),
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(received, 1);
+    }
+}
+
+#[test]
+fn a_lost_session_can_fail_each_unacknowledged_publish_instead() {
+    shows!("5.0", "MQTT-3.2.2-5");
+    let mut config = persistent(V5);
+    config.lost_session_policy = LostSessionPolicy::Fail;
+    let mut h = Harness::connected(config);
+    let a = h
+        .session
+        .publish(message("t", "a", QoS::AtLeastOnce))
+        .unwrap();
+    let b = h
+        .session
+        .publish(message("t", "b", QoS::ExactlyOnce))
+        .unwrap();
+    h.sent();
+    h.lose_connection();
+    h.events();
+    let (_, sent) = h.reconnect(connack_ok(false));
+    assert!(sent.is_empty());
+    let failed: Vec<_> = h
+        .events()
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::PublishDone {
+                token,
+                result: Err(PublishError::SessionLost),
+            } => Some(token),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, [a, b]);
+}
+
+#[test]
+fn incoming_qos2_state_survives_a_reconnection() {
+    shows!("5.0", "MQTT-4.3.3-10"; "5.0", "MQTT-4.1.0-1");
+    let mut h = Harness::connected(persistent(V5));
+    h.receive("a", "x", QoS::ExactlyOnce, Some(5));
+    h.expect_sent([PubRec::new(id(5))]);
+    h.lose_connection();
+    h.reconnect(connack_ok(true));
+    h.events();
+    // The server did not see our PUBREC and sends the PUBLISH again: not delivered twice.
+    h.broker(sent_publish("a", "x", QoS::ExactlyOnce, Some(5), true))
+        .unwrap();
+    h.expect_sent([PubRec::new(id(5))]);
+    assert!(h.events().is_empty());
+    h.broker(PubRel::new(id(5))).unwrap();
+    h.expect_sent([PubComp::new(id(5))]);
+}
+
+#[test]
+fn subscriptions_are_made_again_when_the_session_was_lost() {
+    let mut h = Harness::connected(persistent(V5));
+    let properties = mqtt_codec::SubscribeProperties {
+        subscription_identifier: Some(mqtt_codec::SubscriptionId::new(7).unwrap()),
+        ..Default::default()
+    };
+    let mut options = SubscriptionOptions::new(QoS::AtLeastOnce);
+    options.no_local = true;
+    h.session
+        .subscribe(
+            vec![
+                (filter("a/#"), options),
+                (filter("denied"), SubscriptionOptions::new(QoS::AtMostOnce)),
+            ],
+            properties.clone(),
+        )
+        .unwrap();
+    h.sent();
+    h.broker(SubAck::new(
+        id(1),
+        vec![
+            SubscribeReasonCode::GrantedQoS1,
+            SubscribeReasonCode::NotAuthorized,
+        ],
+    ))
+    .unwrap();
+    h.events();
+    assert_eq!(h.session.subscriptions().count(), 1);
+    h.lose_connection();
+    let (_, sent) = h.reconnect(connack_ok(false));
+    match sent.as_slice() {
+        [Packet::Subscribe(subscribe)] => {
+            assert_eq!(subscribe.filters, [(filter("a/#"), options)]);
+            assert_eq!(subscribe.properties, properties);
+        }
+        other => panic!("{other:?}"),
+    }
+    // With the session present nothing is subscribed again.
+    h.lose_connection();
+    let (_, sent) = h.reconnect(connack_ok(true));
+    assert!(sent.is_empty());
+}
+
+#[test]
+fn a_restarted_process_resumes_from_its_store() {
+    shows!("3.1.1", "MQTT-4.1.0-1"; "5.0", "MQTT-3.1.2-23");
+    let mut h = with_unfinished_exchanges(V5);
+    h.lose_connection();
+    let store = std::mem::replace(&mut h.session, Session::new(config(V5))).into_store();
+    // A new process: a new session built on the same store.
+    let session = Session::with_store(persistent(V5), store).unwrap();
+    assert_eq!(session.in_flight().count(), 3);
+    let mut h = Harness::with_session(session, V5);
+    let (clean_start, sent) = h.reconnect(connack_ok(true));
+    assert!(!clean_start);
+    assert_eq!(sent, resent_in_order());
+    // New messages do not take identifiers still in flight.
+    h.session
+        .publish(message("t", "e", QoS::AtLeastOnce))
+        .unwrap();
+    h.expect_sent([sent_publish("t", "e", QoS::AtLeastOnce, Some(4), false)]);
+}
+
+#[test]
+fn the_memory_store_mirrors_the_session() {
+    let mut store = MemoryStore::new();
+    let mut h = with_unfinished_exchanges(V311);
+    h.receive("in", "x", QoS::ExactlyOnce, Some(77));
+    let taken = std::mem::replace(&mut h.session, Session::new(config(V311))).into_store();
+    let state = {
+        let mut taken = taken;
+        taken.load().unwrap()
+    };
+    assert!(state.established);
+    let orders: Vec<(u16, bool)> = state
+        .outgoing
+        .values()
+        .map(|entry| (entry.publish.packet_id.unwrap().get(), entry.released))
+        .collect();
+    assert_eq!(orders, [(1, false), (3, false), (2, true)]);
+    assert!(state.incoming_qos2.contains(&77));
+    use mqtt_session::Store;
+    store.clear().unwrap();
+    assert_eq!(store.state(), &mqtt_session::StoredSession::default());
+}
