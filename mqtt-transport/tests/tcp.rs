@@ -81,26 +81,3 @@ fn a_port_nobody_listens_on_is_refused() {
         }
     });
 }
-
-#[test]
-fn other_transports_are_not_its_business() {
-    smol::block_on(async {
-        for text in [
-            "mqtts://127.0.0.1:1",
-            "ws://127.0.0.1:1",
-            "unix:///tmp/x.sock",
-        ] {
-            let address: BrokerAddress = text.parse().unwrap();
-            match TcpConnector::new().connect(&address).await {
-                Err(TransportError::UnsupportedAddress { connector, scheme }) => {
-                    assert_eq!(connector, "TcpConnector");
-                    assert_eq!(scheme, address.scheme());
-                }
-                other => panic!(
-                    "{text}: expected UnsupportedAddress, got {:?}",
-                    other.map(|_| ())
-                ),
-            }
-        }
-    });
-}

@@ -19,14 +19,6 @@ use support::certs::TestCa;
 use support::servers::{TestServer, closed_port, hang_up_server, silent_server, tcp_echo_server};
 use support::tls_servers::{tls_echo_server, tls_server_config};
 
-/// Trusts only `ca` (not the system's roots, so that nothing else can make a test pass).
-fn trusting(ca: &TestCa) -> TlsConfig {
-    TlsConfig::new()
-        .builtin_roots(false)
-        .add_ca_pem(ca.cert_pem().as_bytes())
-        .unwrap()
-}
-
 /// Accepts any certificate: for the tests of servers that never get as far as showing one.
 fn accepting_anything() -> TlsConnector {
     TlsConnector::new(
@@ -102,7 +94,7 @@ fn connect_to(server: &TestServer, connector: &TlsConnector) -> Result<(), Trans
 fn a_private_ca_is_trusted_and_bytes_flow_both_ways() {
     let ca = TestCa::new("test CA");
     let identity = ca.server(&["localhost"]);
-    let connector = TlsConnector::new(&trusting(&ca)).unwrap();
+    let connector = TlsConnector::new(&ca.trusted_by_client()).unwrap();
     echo_through(
         tls_server_config(&identity, None, &[]),
         "localhost",
@@ -130,7 +122,7 @@ fn an_ip_address_is_checked_against_the_certificate_ip() {
     echo_through(
         server,
         "127.0.0.1",
-        &TlsConnector::new(&trusting(&ca)).unwrap(),
+        &TlsConnector::new(&ca.trusted_by_client()).unwrap(),
     )
     .unwrap();
 }
@@ -139,7 +131,7 @@ fn an_ip_address_is_checked_against_the_certificate_ip() {
 fn an_unknown_ca_is_refused() {
     let (ca, other_ca) = (TestCa::new("broker CA"), TestCa::new("some other CA"));
     let server = tls_server_config(&ca.server(&["localhost"]), None, &[]);
-    let client = TlsConnector::new(&trusting(&other_ca)).unwrap();
+    let client = TlsConnector::new(&other_ca.trusted_by_client()).unwrap();
     match tls_error(echo_through(server, "localhost", &client)) {
         TlsError::UnknownIssuer { server_name } => assert_eq!(server_name, "localhost"),
         other => panic!("expected UnknownIssuer, got {other:?}"),
@@ -150,7 +142,7 @@ fn an_unknown_ca_is_refused() {
 fn a_certificate_for_another_name_is_refused() {
     let ca = TestCa::new("test CA");
     let server = tls_server_config(&ca.server(&["broker.example"]), None, &[]);
-    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    let client = TlsConnector::new(&ca.trusted_by_client()).unwrap();
     match tls_error(echo_through(server, "localhost", &client)) {
         TlsError::NameMismatch {
             expected,
@@ -170,7 +162,7 @@ fn a_certificate_for_another_name_is_refused() {
 fn server_name_overrides_the_name_checked() {
     let ca = TestCa::new("test CA");
     let server = tls_server_config(&ca.server(&["broker.example"]), None, &[]);
-    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    let client = TlsConnector::new(&ca.trusted_by_client()).unwrap();
     let renamed = client.clone().server_name("broker.example").unwrap();
     echo_through(server, "127.0.0.1", &renamed).unwrap();
     assert!(matches!(
@@ -183,7 +175,7 @@ fn server_name_overrides_the_name_checked() {
 fn an_expired_certificate_is_refused() {
     let ca = TestCa::new("test CA");
     let server = tls_server_config(&ca.expired_server(&["localhost"]), None, &[]);
-    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    let client = TlsConnector::new(&ca.trusted_by_client()).unwrap();
     match tls_error(echo_through(server, "localhost", &client)) {
         TlsError::Expired {
             server_name,
@@ -208,7 +200,8 @@ fn mutual_tls_with_a_client_certificate() {
     let ca = TestCa::new("test CA");
     let server = tls_server_config(&ca.server(&["localhost"]), Some(ca.cert_pem()), &[]);
     let identity = ca.client("client-1");
-    let config = trusting(&ca)
+    let config = ca
+        .trusted_by_client()
         .client_cert_pem(identity.cert_pem.as_bytes(), identity.key_pem.as_bytes())
         .unwrap();
     echo_through(server, "localhost", &TlsConnector::new(&config).unwrap()).unwrap();
@@ -218,7 +211,7 @@ fn mutual_tls_with_a_client_certificate() {
 fn a_missing_client_certificate_is_reported() {
     let ca = TestCa::new("test CA");
     let server = tls_server_config(&ca.server(&["localhost"]), Some(ca.cert_pem()), &[]);
-    let client = TlsConnector::new(&trusting(&ca)).unwrap();
+    let client = TlsConnector::new(&ca.trusted_by_client()).unwrap();
     let error = tls_error(echo_through(server, "localhost", &client));
     assert!(
         matches!(error, TlsError::ClientCertificateRequired),
@@ -231,7 +224,9 @@ fn a_client_certificate_from_an_unknown_ca_is_reported() {
     let (ca, rogue_ca) = (TestCa::new("test CA"), TestCa::new("rogue CA"));
     let server = tls_server_config(&ca.server(&["localhost"]), Some(ca.cert_pem()), &[]);
     let identity = rogue_ca.client("intruder");
-    let config = trusting(&ca).client_cert(identity.chain(), identity.key_der());
+    let config = ca
+        .trusted_by_client()
+        .client_cert(identity.chain(), identity.key_der());
     match tls_error(echo_through(
         server,
         "localhost",
@@ -250,12 +245,13 @@ fn alpn_is_offered_and_reported() {
     let server_config = tls_server_config(&ca.server(&["localhost"]), None, &["mqtt"]);
     smol::block_on(async {
         let server = tls_echo_server(server_config.clone()).await;
-        let connector = TlsConnector::new(&trusting(&ca).alpn_protocols(["mqtt"])).unwrap();
+        let connector =
+            TlsConnector::new(&ca.trusted_by_client().alpn_protocols(["mqtt"])).unwrap();
         let host = Host::Name("localhost".into());
         let stream = connector.connect_to(&host, server.port()).await.unwrap();
         assert_eq!(stream.alpn_protocol(), Some(&b"mqtt"[..]));
     });
-    let client = TlsConnector::new(&trusting(&ca).alpn_protocols(["x-other"])).unwrap();
+    let client = TlsConnector::new(&ca.trusted_by_client().alpn_protocols(["x-other"])).unwrap();
     assert!(matches!(
         tls_error(echo_through(server_config, "localhost", &client)),
         TlsError::AlpnRefused
@@ -338,21 +334,4 @@ fn a_port_nobody_listens_on_is_refused() {
         matches!(result, Err(TransportError::Refused { .. })),
         "{result:?}"
     );
-}
-
-#[test]
-fn only_tls_addresses_are_accepted() {
-    let result = smol::block_on(async {
-        accepting_anything()
-            .connect(&"mqtt://127.0.0.1:1".parse().unwrap())
-            .await
-            .map(drop)
-    });
-    assert!(matches!(
-        result,
-        Err(TransportError::UnsupportedAddress {
-            connector: "TlsConnector",
-            scheme: "mqtt"
-        })
-    ));
 }

@@ -30,6 +30,7 @@ use super::danger::AcceptAnyServerCertificate;
 /// #     let client = rcgen::generate_simple_self_signed(vec!["client".into()]).unwrap();
 /// #     (ca.cert.pem().into(), client.cert.pem().into(), client.signing_key.serialize_pem().into())
 /// # }
+/// # #[cfg(feature = "ring")] { // build() needs a crypto provider
 /// let (ca_pem, client_cert_pem, client_key_pem) = pems();
 /// let config = TlsConfig::new()
 ///     .add_ca_pem(&ca_pem)?                                  // the broker's private CA
@@ -37,6 +38,7 @@ use super::danger::AcceptAnyServerCertificate;
 ///     .alpn_protocols(["mqtt"])                              // for brokers on port 443
 ///     .build()?;
 /// assert_eq!(config.alpn_protocols, [b"mqtt".to_vec()]);
+/// # }
 /// # Ok::<(), mqtt_transport::tls::TlsError>(())
 /// ```
 pub struct TlsConfig {

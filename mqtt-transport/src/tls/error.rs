@@ -202,6 +202,22 @@ impl TlsError {
         error.get_ref()?.downcast_ref::<TlsError>()
     }
 
+    /// Takes the `TlsError` out of an I/O error that carries one; gives the error back
+    /// otherwise.
+    #[cfg_attr(not(feature = "websocket"), allow(dead_code))]
+    pub(crate) fn take_from(error: io::Error) -> Result<TlsError, io::Error> {
+        if TlsError::find_in(&error).is_none() {
+            return Err(error);
+        }
+        let kind = error.kind();
+        match error.into_inner().map(|inner| inner.downcast::<TlsError>()) {
+            Some(Ok(tls)) => Ok(*tls),
+            // Unreachable after find_in; rebuilt rather than unwrapped all the same.
+            Some(Err(inner)) => Err(io::Error::new(kind, inner)),
+            None => Err(io::Error::from(kind)),
+        }
+    }
+
     /// Sorts a rustls error into what a user can act on; `server_name` is the name we
     /// connected to.
     pub fn from_rustls(error: rustls::Error, server_name: &str) -> Self {

@@ -8,11 +8,13 @@ mod config;
 mod connector;
 mod danger;
 mod error;
+mod shared;
 mod stream;
 
 pub use config::TlsConfig;
 pub use connector::TlsConnector;
 pub use error::TlsError;
+pub(crate) use shared::SharedTls;
 pub use stream::TlsStream;
 
 pub use rustls;

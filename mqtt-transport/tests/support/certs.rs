@@ -1,6 +1,6 @@
 //! Certificates made by the tests: a CA per test, server and client certificates it signs.
 
-use mqtt_transport::tls::rustls;
+use mqtt_transport::tls::{TlsConfig, rustls};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -74,6 +74,15 @@ impl TestCa {
     /// The CA certificate, PEM.
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem
+    }
+
+    /// A client TLS configuration that trusts this CA only (not the system's roots, so that
+    /// nothing else can make a test pass).
+    pub fn trusted_by_client(&self) -> TlsConfig {
+        TlsConfig::new()
+            .builtin_roots(false)
+            .add_ca_pem(self.cert_pem.as_bytes())
+            .unwrap()
     }
 
     /// The CA certificate, DER.

@@ -9,3 +9,5 @@ pub mod servers;
 pub mod temp_dir;
 #[cfg(feature = "ring")]
 pub mod tls_servers;
+#[cfg(all(feature = "websocket", feature = "ring"))]
+pub mod ws_servers;

@@ -77,3 +77,14 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// A Unix socket server at `path` that echoes what each client sends; runs until dropped.
+#[cfg(unix)]
+pub fn unix_echo_server(path: &std::path::Path) -> smol::Task<()> {
+    let listener = async_net::unix::UnixListener::bind(path).unwrap();
+    smol::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            smol::spawn(echo(stream)).detach();
+        }
+    })
+}
