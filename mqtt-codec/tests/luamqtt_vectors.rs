@@ -10,6 +10,9 @@
 //! from luamqtt, are listed in [`exceptions`] with the reason, and checked there in their own
 //! way. No case is skipped: the test fails if a vector is neither run nor listed.
 
+// Test helpers outside `#[test]` functions: a bad vector should stop the test loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod luamqtt;
 
 use luamqtt::{BuildError, build, fields_of};
