@@ -4,6 +4,7 @@
 
 #[cfg(feature = "ring")]
 pub mod certs;
+pub mod mosquitto;
 pub mod mqtt;
 pub mod servers;
 pub mod temp_dir;
