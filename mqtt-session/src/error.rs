@@ -1,7 +1,9 @@
 //! Errors: commands the session refuses, publishes that fail, and protocol violations that end
 //! a connection.
 
-use mqtt_codec::{DecodeError, DisconnectReasonCode, EncodeError, PacketType, PubAck, PubRec, QoS};
+use mqtt_codec::{
+    DecodeError, Disconnect, DisconnectReasonCode, EncodeError, PacketType, PubAck, PubRec, QoS,
+};
 
 use crate::auth::AuthError;
 use crate::store::StoreError;
@@ -209,6 +211,10 @@ pub enum ProtocolError {
         /// The server's.
         got: Option<String>,
     },
+    /// A server DISCONNECT with a Session Expiry Interval [MQTT-3.14.2-2]; the DISCONNECT
+    /// (reason code, reason string, server reference) is kept.
+    #[error("the server's DISCONNECT ({}) carries a Session Expiry Interval [MQTT-3.14.2-2]", .0.code)]
+    SessionExpiryFromServer(Box<Disconnect>),
     /// An AUTH reason code that the server may not send at this point.
     #[error("unexpected AUTH reason code {0:#04x}")]
     UnexpectedAuth(u8),

@@ -756,7 +756,7 @@ impl Session {
                 Packet::ConnAck(connack) => self.on_connack(connack, clean_start, now),
                 Packet::Auth(auth) if v5 => self.on_auth(auth),
                 Packet::Disconnect(disconnect) if v5 => {
-                    self.close(DisconnectReason::Server(disconnect));
+                    self.on_server_disconnect(disconnect);
                     Ok(())
                 }
                 other => Err(ProtocolError::BeforeConnAck(other.packet_type())),
@@ -777,13 +777,27 @@ impl Session {
                 Ok(())
             }
             Packet::Disconnect(disconnect) if v5 => {
-                self.close(DisconnectReason::Server(disconnect));
+                self.on_server_disconnect(disconnect);
                 Ok(())
             }
             Packet::Auth(auth) if v5 => self.on_auth(auth),
             Packet::ConnAck(_) => Err(ProtocolError::SecondConnAck),
             other => Err(ProtocolError::UnexpectedPacket(other.packet_type())),
         }
+    }
+
+    /// The server ends the connection. Nothing is written back: the server closes it. A
+    /// Session Expiry Interval in it is a Protocol Error [MQTT-3.14.2-2], reported as such
+    /// with the DISCONNECT attached.
+    fn on_server_disconnect(&mut self, disconnect: Disconnect) {
+        let reason = if disconnect.properties.session_expiry_interval.is_some() {
+            DisconnectReason::ProtocolViolation(ProtocolError::SessionExpiryFromServer(Box::new(
+                disconnect,
+            )))
+        } else {
+            DisconnectReason::Server(disconnect)
+        };
+        self.close(reason);
     }
 
     fn on_connack(

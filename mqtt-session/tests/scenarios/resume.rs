@@ -282,3 +282,114 @@ fn the_memory_store_mirrors_the_session() {
     store.clear().unwrap();
     assert_eq!(store.state(), &mqtt_session::StoredSession::default());
 }
+
+#[test]
+fn no_message_expiry_is_applied_to_a_publish_once_sent() {
+    shows!("5.0", "MQTT-4.3.3-7");
+    let mut h = Harness::connected(persistent(V5));
+    let mut publish = message("t", "x", QoS::ExactlyOnce);
+    publish.properties.message_expiry_interval = Some(1);
+    h.session.publish(publish.clone()).unwrap();
+    h.sent();
+    h.lose_connection();
+    h.advance(3600.0);
+    let (_, sent) = h.reconnect(connack_ok(true));
+    // Long expired, it is still sent again, unchanged but for DUP.
+    publish.packet_id = Some(id(1));
+    publish.dup = true;
+    assert_eq!(sent, [Packet::Publish(publish)]);
+}
+
+/// A store that fails on the operations named.
+struct FailingStore {
+    fail_outgoing: bool,
+    fail_incoming: bool,
+}
+
+impl mqtt_session::Store for FailingStore {
+    fn load(&mut self) -> Result<mqtt_session::StoredSession, mqtt_session::StoreError> {
+        Ok(Default::default())
+    }
+    fn set_established(&mut self, _: bool) -> Result<(), mqtt_session::StoreError> {
+        Ok(())
+    }
+    fn save_outgoing(
+        &mut self,
+        _: &mqtt_session::StoredPublish,
+    ) -> Result<(), mqtt_session::StoreError> {
+        if self.fail_outgoing {
+            return Err(mqtt_session::StoreError::new("disk full"));
+        }
+        Ok(())
+    }
+    fn release_outgoing(
+        &mut self,
+        _: mqtt_codec::PacketId,
+        _: u64,
+    ) -> Result<(), mqtt_session::StoreError> {
+        Ok(())
+    }
+    fn remove_outgoing(&mut self, _: mqtt_codec::PacketId) -> Result<(), mqtt_session::StoreError> {
+        Ok(())
+    }
+    fn save_incoming(&mut self, _: mqtt_codec::PacketId) -> Result<(), mqtt_session::StoreError> {
+        if self.fail_incoming {
+            return Err(mqtt_session::StoreError::new("disk full"));
+        }
+        Ok(())
+    }
+    fn remove_incoming(&mut self, _: mqtt_codec::PacketId) -> Result<(), mqtt_session::StoreError> {
+        Ok(())
+    }
+    fn clear(&mut self) -> Result<(), mqtt_session::StoreError> {
+        Ok(())
+    }
+}
+
+fn with_failing_store(fail_outgoing: bool, fail_incoming: bool) -> Harness {
+    let store = FailingStore {
+        fail_outgoing,
+        fail_incoming,
+    };
+    let session = Session::with_store(config(V311), Box::new(store)).unwrap();
+    let mut h = Harness::with_session(session, V311);
+    h.reconnect(connack_ok(false));
+    h.events();
+    h
+}
+
+#[test]
+fn a_store_failure_on_an_incoming_packet_closes_the_connection() {
+    shows!("3.1.1", "MQTT-4.8.0-2");
+    let mut h = with_failing_store(false, true);
+    h.receive("a", "x", QoS::ExactlyOnce, Some(1));
+    // Without a record exactly-once cannot be promised: no PUBREC, no delivery, closed.
+    h.expect_silent();
+    match h.events().as_slice() {
+        [Event::Disconnected(mqtt_session::DisconnectReason::StoreFailed(error))] => {
+            assert_eq!(error.message, "disk full")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_store_failure_fails_the_publish_and_sends_nothing() {
+    let mut h = with_failing_store(true, false);
+    let token = h
+        .session
+        .publish(message("t", "x", QoS::AtLeastOnce))
+        .unwrap();
+    h.expect_silent();
+    assert_eq!(
+        h.events(),
+        [Event::PublishDone {
+            token,
+            result: Err(PublishError::Store(mqtt_session::StoreError::new(
+                "disk full"
+            )))
+        }]
+    );
+    // The identifier was not kept.
+    assert_eq!(h.session.in_flight().count(), 0);
+}
