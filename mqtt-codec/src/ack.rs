@@ -2,6 +2,8 @@
 //! sections 3.4 to 3.7). All four are a packet identifier, then in MQTT 5.0 a reason code and
 //! properties that are left out when they are Success and empty.
 
+use alloc::vec::Vec;
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
 use crate::properties::AckProperties;
@@ -17,11 +19,31 @@ pub(crate) fn read_packet_id(r: &mut Reader) -> Result<PacketId, DecodeError> {
     PacketId::new(r.u16()?).ok_or(DecodeError::ZeroPacketId { packet_type })
 }
 
+/// Reads one reason code per byte up to the end of the packet (SUBACK, UNSUBACK): at least
+/// one, each a code of `T` that `allowed` accepts.
+pub(crate) fn read_reason_codes<T: TryFrom<u8>>(
+    r: &mut Reader,
+    allowed: impl Fn(&T) -> bool,
+) -> Result<Vec<T>, DecodeError> {
+    let packet_type = r.packet_type();
+    let mut codes = Vec::new();
+    while !r.is_empty() {
+        let code = r.u8()?;
+        let valid = T::try_from(code).ok().filter(&allowed);
+        codes.push(valid.ok_or(DecodeError::InvalidReasonCode { packet_type, code })?);
+    }
+    if codes.is_empty() {
+        return Err(DecodeError::NoReasonCodes { packet_type });
+    }
+    Ok(codes)
+}
+
 /// What 3.x cannot carry: a reason code other than Success, or properties.
-fn check_ack(
+/// (PUBACK, PUBREC, PUBREL, PUBCOMP and DISCONNECT, whose success code is 0).
+pub(crate) fn check_v3_success(
     packet_type: PacketType,
     code: u8,
-    properties: &AckProperties,
+    properties_empty: bool,
     version: ProtocolVersion,
 ) -> Result<(), EncodeError> {
     if version.is_v5() {
@@ -34,7 +56,7 @@ fn check_ack(
             version,
         });
     }
-    if !properties.is_empty() {
+    if !properties_empty {
         return Err(EncodeError::PropertiesNotAllowed {
             packet_type,
             version,
@@ -115,7 +137,7 @@ macro_rules! ack_packet {
 
             #[inline]
             fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
-                check_ack(Self::TYPE, self.code.code(), &self.properties, version)
+                check_v3_success(Self::TYPE, self.code.code(), self.properties.is_empty(), version)
             }
 
             #[inline]

@@ -59,12 +59,7 @@ impl Body for ConnAck {
                 version,
             });
         }
-        if !self.properties.is_empty() {
-            return Err(EncodeError::PropertiesNotAllowed {
-                packet_type: Self::TYPE,
-                version,
-            });
-        }
+        self.properties.check_version(Self::TYPE, version)?;
         if version == ProtocolVersion::V3_1 && self.session_present {
             return Err(EncodeError::FieldNotInVersion {
                 field: "CONNACK Session Present",
@@ -99,11 +94,7 @@ impl Body for ConnAck {
             packet_type: Self::TYPE,
             code: byte,
         })?;
-        let properties = if version.is_v5() {
-            ConnAckProperties::read(r)?
-        } else {
-            ConnAckProperties::default()
-        };
+        let properties = ConnAckProperties::read_if_v5(r, version)?;
         Ok(Self {
             session_present: flags & 1 != 0,
             code,

@@ -112,17 +112,12 @@ impl Body for Connect {
                 requested: version,
             });
         }
-        let will_properties = self.will.as_ref().is_some_and(|w| !w.properties.is_empty());
-        if !version.is_v5() {
-            if !self.properties.is_empty() || will_properties {
-                return Err(EncodeError::PropertiesNotAllowed {
-                    packet_type: Self::TYPE,
-                    version,
-                });
-            }
-            if self.password.is_some() && self.username.is_none() {
-                return Err(EncodeError::PasswordWithoutUsername);
-            }
+        self.properties.check_version(Self::TYPE, version)?;
+        if let Some(will) = &self.will {
+            will.properties.check_version(Self::TYPE, version)?;
+        }
+        if !version.is_v5() && self.password.is_some() && self.username.is_none() {
+            return Err(EncodeError::PasswordWithoutUsername);
         }
         if version == ProtocolVersion::V3_1_1 && self.client_id.is_empty() && !self.clean_start {
             return Err(EncodeError::EmptyClientIdWithoutCleanSession);
@@ -183,24 +178,13 @@ impl Body for Connect {
             return Err(DecodeError::PasswordWithoutUsername);
         }
         let keep_alive = r.u16()?;
-        let properties = if protocol.is_v5() {
-            let properties = ConnectProperties::read(r)?;
-            if properties.authentication_data.is_some()
-                && properties.authentication_method.is_none()
-            {
-                return Err(DecodeError::AuthenticationDataWithoutMethod);
-            }
-            properties
-        } else {
-            ConnectProperties::default()
-        };
+        let properties = ConnectProperties::read_if_v5(r, protocol)?;
+        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+            return Err(DecodeError::AuthenticationDataWithoutMethod);
+        }
         let client_id = r.string()?;
         let will = if has_will {
-            let properties = if protocol.is_v5() {
-                WillProperties::read(r)?
-            } else {
-                WillProperties::default()
-            };
+            let properties = WillProperties::read_if_v5(r, protocol)?;
             let topic = TopicName::from_byte_string(r.topic()?)?;
             Some(Will {
                 topic,

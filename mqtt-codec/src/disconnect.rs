@@ -1,5 +1,6 @@
 //! DISCONNECT: the end of a connection (MQTT 5.0 section 3.14).
 
+use crate::ack::check_v3_success;
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
 use crate::properties::DisconnectProperties;
@@ -31,23 +32,12 @@ impl Body for Disconnect {
     const TYPE: PacketType = PacketType::Disconnect;
 
     fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
-        if version.is_v5() {
-            return Ok(());
-        }
-        if self.code != DisconnectReasonCode::NormalDisconnection {
-            return Err(EncodeError::ReasonCodeNotInVersion {
-                packet_type: Self::TYPE,
-                code: self.code.code(),
-                version,
-            });
-        }
-        if !self.properties.is_empty() {
-            return Err(EncodeError::PropertiesNotAllowed {
-                packet_type: Self::TYPE,
-                version,
-            });
-        }
-        Ok(())
+        check_v3_success(
+            Self::TYPE,
+            self.code.code(),
+            self.properties.is_empty(),
+            version,
+        )
     }
 
     /// The shortest form: nothing for Normal disconnection without properties, the reason

@@ -9,12 +9,14 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use core::num::{NonZeroU16, NonZeroU32};
 
-use crate::error::DecodeError;
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::PacketType;
 use crate::property::{
     PayloadFormat, Property, PropertyId, SubscriptionId, put, read_properties, set_once,
 };
 use crate::qos::QoS;
 use crate::topic::TopicName;
+use crate::version::ProtocolVersion;
 use crate::wire::{PropertySet, Reader, Sink};
 
 /// A property value type: how it is written.
@@ -116,6 +118,26 @@ macro_rules! properties {
                 $( self.$rfield.is_empty() && )?
                 $( $( self.$tfield.is_none() && )* )?
                 self.user_properties.is_empty()
+            }
+
+            /// Reads the property block of an MQTT 5.0 packet; 3.x packets have none.
+            #[allow(dead_code, reason = "generated for every properties struct, not every one needs it")]
+            pub(crate) fn read_if_v5(r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
+                if version.is_v5() {
+                    Self::read(r)
+                } else {
+                    Ok(Self::default())
+                }
+            }
+
+            /// Refuses to drop properties silently: 3.x packets cannot carry them.
+            #[allow(dead_code, reason = "generated for every properties struct, not every one needs it")]
+            pub(crate) fn check_version(&self, packet_type: PacketType, version: ProtocolVersion) -> Result<(), EncodeError> {
+                if version.is_v5() || self.is_empty() {
+                    Ok(())
+                } else {
+                    Err(EncodeError::PropertiesNotAllowed { packet_type, version })
+                }
             }
 
             /// Reads a property block.

@@ -72,12 +72,7 @@ impl Body for Publish {
         if self.dup && self.qos == QoS::AtMostOnce {
             return Err(EncodeError::DupWithQoS0);
         }
-        if !version.is_v5() && !self.properties.is_empty() {
-            return Err(EncodeError::PropertiesNotAllowed {
-                packet_type: Self::TYPE,
-                version,
-            });
-        }
+        self.properties.check_version(Self::TYPE, version)?;
         if self.topic.is_empty() && self.properties.topic_alias.is_none() {
             return Err(EncodeError::EmptyTopicWithoutAlias);
         }
@@ -107,11 +102,7 @@ impl Body for Publish {
                 packet_type: Self::TYPE,
             })?)
         };
-        let properties = if version.is_v5() {
-            PublishProperties::read(r)?
-        } else {
-            PublishProperties::default()
-        };
+        let properties = PublishProperties::read_if_v5(r, version)?;
         if topic.is_empty() {
             if !version.is_v5() {
                 return Err(TopicError::Empty.into());

@@ -162,73 +162,67 @@ impl ConnectReasonCode {
     }
 }
 
-reason_codes! {
+/// PUBACK and PUBREC share one list of codes (MQTT 5.0 sections 3.4.2.1 and 3.5.2.1).
+macro_rules! publish_result_codes {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        reason_codes! {
+            $(#[$doc])*
+            $name, $kind {
+                /// The message is accepted.
+                Success = 0x00 => "Success",
+                /// Accepted, but nobody subscribes to it.
+                NoMatchingSubscribers = 0x10 => "No matching subscribers",
+                /// Not accepted, for no reason given.
+                UnspecifiedError = 0x80 => "Unspecified error",
+                /// Valid, but refused by this receiver.
+                ImplementationSpecificError = 0x83 => "Implementation specific error",
+                /// The sender may not publish this.
+                NotAuthorized = 0x87 => "Not authorized",
+                /// The topic name is valid but not accepted.
+                TopicNameInvalid = 0x90 => "Topic Name invalid",
+                /// The packet identifier is already in use.
+                PacketIdentifierInUse = 0x91 => "Packet identifier in use",
+                /// A quota was exceeded.
+                QuotaExceeded = 0x97 => "Quota exceeded",
+                /// The payload does not match its Payload Format Indicator.
+                PayloadFormatInvalid = 0x99 => "Payload format invalid",
+            }
+        }
+    };
+}
+
+publish_result_codes!(
     /// The result of a QoS 1 PUBLISH, in PUBACK (MQTT 5.0 section 3.4.2.1).
-    PubAckReasonCode, "PUBACK" {
-        /// The message is accepted.
-        Success = 0x00 => "Success",
-        /// Accepted, but nobody subscribes to it.
-        NoMatchingSubscribers = 0x10 => "No matching subscribers",
-        /// Not accepted, for no reason given.
-        UnspecifiedError = 0x80 => "Unspecified error",
-        /// Valid, but refused by this receiver.
-        ImplementationSpecificError = 0x83 => "Implementation specific error",
-        /// The sender may not publish this.
-        NotAuthorized = 0x87 => "Not authorized",
-        /// The topic name is valid but not accepted.
-        TopicNameInvalid = 0x90 => "Topic Name invalid",
-        /// The packet identifier is already in use.
-        PacketIdentifierInUse = 0x91 => "Packet identifier in use",
-        /// A quota was exceeded.
-        QuotaExceeded = 0x97 => "Quota exceeded",
-        /// The payload does not match its Payload Format Indicator.
-        PayloadFormatInvalid = 0x99 => "Payload format invalid",
-    }
-}
-
-reason_codes! {
+    PubAckReasonCode, "PUBACK"
+);
+publish_result_codes!(
     /// The result of the first step of a QoS 2 PUBLISH, in PUBREC (MQTT 5.0 section 3.5.2.1).
-    PubRecReasonCode, "PUBREC" {
-        /// The message is accepted.
-        Success = 0x00 => "Success",
-        /// Accepted, but nobody subscribes to it.
-        NoMatchingSubscribers = 0x10 => "No matching subscribers",
-        /// Not accepted, for no reason given.
-        UnspecifiedError = 0x80 => "Unspecified error",
-        /// Valid, but refused by this receiver.
-        ImplementationSpecificError = 0x83 => "Implementation specific error",
-        /// The sender may not publish this.
-        NotAuthorized = 0x87 => "Not authorized",
-        /// The topic name is valid but not accepted.
-        TopicNameInvalid = 0x90 => "Topic Name invalid",
-        /// The packet identifier is already in use.
-        PacketIdentifierInUse = 0x91 => "Packet identifier in use",
-        /// A quota was exceeded.
-        QuotaExceeded = 0x97 => "Quota exceeded",
-        /// The payload does not match its Payload Format Indicator.
-        PayloadFormatInvalid = 0x99 => "Payload format invalid",
-    }
+    PubRecReasonCode, "PUBREC"
+);
+
+/// PUBREL and PUBCOMP share one list of codes (MQTT 5.0 sections 3.6.2.1 and 3.7.2.1).
+macro_rules! release_codes {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        reason_codes! {
+            $(#[$doc])*
+            $name, $kind {
+                /// The packet identifier is released.
+                Success = 0x00 => "Success",
+                /// The packet identifier is not known (the session may have been lost).
+                PacketIdentifierNotFound = 0x92 => "Packet Identifier not found",
+            }
+        }
+    };
 }
 
-reason_codes! {
-    /// The result of PUBREC's release, in PUBREL (MQTT 5.0 section 3.6.2.1).
-    PubRelReasonCode, "PUBREL" {
-        /// The message is released.
-        Success = 0x00 => "Success",
-        /// The packet identifier is not known (the session may have been lost).
-        PacketIdentifierNotFound = 0x92 => "Packet Identifier not found",
-    }
-}
-
-reason_codes! {
+release_codes!(
+    /// The release of a QoS 2 message after PUBREC, in PUBREL (MQTT 5.0 section 3.6.2.1).
+    PubRelReasonCode, "PUBREL"
+);
+release_codes!(
     /// The end of a QoS 2 exchange, in PUBCOMP (MQTT 5.0 section 3.7.2.1).
-    PubCompReasonCode, "PUBCOMP" {
-        /// The packet identifier is released.
-        Success = 0x00 => "Success",
-        /// The packet identifier is not known (the session may have been lost).
-        PacketIdentifierNotFound = 0x92 => "Packet Identifier not found",
-    }
-}
+    PubCompReasonCode, "PUBCOMP"
+);
 
 reason_codes! {
     /// The result of one subscription, in SUBACK (MQTT 5.0 section 3.9.3; 3.x return codes

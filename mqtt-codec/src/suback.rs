@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use crate::ack::read_packet_id;
+use crate::ack::{read_packet_id, read_reason_codes};
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
 use crate::properties::SubAckProperties;
@@ -46,12 +46,7 @@ impl Body for SubAck {
         if version.is_v5() {
             return Ok(());
         }
-        if !self.properties.is_empty() {
-            return Err(EncodeError::PropertiesNotAllowed {
-                packet_type: Self::TYPE,
-                version,
-            });
-        }
+        self.properties.check_version(Self::TYPE, version)?;
         match self.codes.iter().find(|code| !code.exists_in_v3()) {
             Some(code) => Err(EncodeError::ReasonCodeNotInVersion {
                 packet_type: Self::TYPE,
@@ -74,28 +69,10 @@ impl Body for SubAck {
 
     fn read(_flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
-        let properties = if version.is_v5() {
-            SubAckProperties::read(r)?
-        } else {
-            SubAckProperties::default()
-        };
-        let mut codes = Vec::new();
-        while !r.is_empty() {
-            let byte = r.u8()?;
-            let code = SubscribeReasonCode::try_from(byte)
-                .ok()
-                .filter(|code| version.is_v5() || code.exists_in_v3())
-                .ok_or(DecodeError::InvalidReasonCode {
-                    packet_type: Self::TYPE,
-                    code: byte,
-                })?;
-            codes.push(code);
-        }
-        if codes.is_empty() {
-            return Err(DecodeError::NoReasonCodes {
-                packet_type: Self::TYPE,
-            });
-        }
+        let properties = SubAckProperties::read_if_v5(r, version)?;
+        let codes = read_reason_codes(r, |code: &SubscribeReasonCode| {
+            version.is_v5() || code.exists_in_v3()
+        })?;
         Ok(Self {
             packet_id,
             codes,

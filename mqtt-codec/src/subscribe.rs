@@ -128,12 +128,7 @@ impl Body for Subscribe {
             }
             return Ok(());
         }
-        if !self.properties.is_empty() {
-            return Err(EncodeError::PropertiesNotAllowed {
-                packet_type: Self::TYPE,
-                version,
-            });
-        }
+        self.properties.check_version(Self::TYPE, version)?;
         if !self.filters.iter().all(|(_, o)| o.is_v3()) {
             return Err(EncodeError::FieldNotInVersion {
                 field: "subscription options No Local, Retain As Published and Retain Handling",
@@ -156,11 +151,7 @@ impl Body for Subscribe {
 
     fn read(_flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
-        let properties = if version.is_v5() {
-            SubscribeProperties::read(r)?
-        } else {
-            SubscribeProperties::default()
-        };
+        let properties = SubscribeProperties::read_if_v5(r, version)?;
         let mut filters = Vec::new();
         while !r.is_empty() {
             let filter = TopicFilter::from_byte_string(r.topic()?)?;

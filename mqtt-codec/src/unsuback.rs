@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use crate::ack::read_packet_id;
+use crate::ack::{read_packet_id, read_reason_codes};
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
 use crate::properties::UnsubAckProperties;
@@ -52,12 +52,7 @@ impl Body for UnsubAck {
                 version,
             });
         }
-        if !self.properties.is_empty() {
-            return Err(EncodeError::PropertiesNotAllowed {
-                packet_type: Self::TYPE,
-                version,
-            });
-        }
+        self.properties.check_version(Self::TYPE, version)?;
         Ok(())
     }
 
@@ -77,21 +72,7 @@ impl Body for UnsubAck {
             return Ok(Self::new(packet_id, Vec::new()));
         }
         let properties = UnsubAckProperties::read(r)?;
-        let mut codes = Vec::new();
-        while !r.is_empty() {
-            let byte = r.u8()?;
-            codes.push(UnsubAckReasonCode::try_from(byte).map_err(|_| {
-                DecodeError::InvalidReasonCode {
-                    packet_type: Self::TYPE,
-                    code: byte,
-                }
-            })?);
-        }
-        if codes.is_empty() {
-            return Err(DecodeError::NoReasonCodes {
-                packet_type: Self::TYPE,
-            });
-        }
+        let codes = read_reason_codes(r, |_: &UnsubAckReasonCode| true)?;
         Ok(Self {
             packet_id,
             codes,

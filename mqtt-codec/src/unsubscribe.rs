@@ -40,12 +40,7 @@ impl Body for Unsubscribe {
         if self.filters.is_empty() {
             return Err(EncodeError::EmptyUnsubscribe);
         }
-        if !version.is_v5() && !self.properties.is_empty() {
-            return Err(EncodeError::PropertiesNotAllowed {
-                packet_type: Self::TYPE,
-                version,
-            });
-        }
+        self.properties.check_version(Self::TYPE, version)?;
         Ok(())
     }
 
@@ -61,11 +56,7 @@ impl Body for Unsubscribe {
 
     fn read(_flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
-        let properties = if version.is_v5() {
-            UnsubscribeProperties::read(r)?
-        } else {
-            UnsubscribeProperties::default()
-        };
+        let properties = UnsubscribeProperties::read_if_v5(r, version)?;
         let mut filters = Vec::new();
         while !r.is_empty() {
             filters.push(TopicFilter::from_byte_string(r.topic()?)?);
