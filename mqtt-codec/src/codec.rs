@@ -41,3 +41,33 @@ impl Codec {
         packet.encode(self.version, self.max_outgoing_packet_size, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use crate::{PubAck, Publish, QoS};
+
+    #[test]
+    fn encodes_and_decodes_with_its_version_and_limits() {
+        let mut codec = Codec::new(V3_1_1);
+        let mut buf = BytesMut::new();
+        codec.encode(&PubAck::new(pid(7)).into(), &mut buf).unwrap();
+        assert_eq!(hex(&buf), "40020007");
+        assert_eq!(codec.decode(&mut buf), Ok(Some(PubAck::new(pid(7)).into())));
+
+        codec.max_outgoing_packet_size = Some(5);
+        let big = Packet::from(Publish::new(topic("abc"), "xyz", QoS::AtMostOnce));
+        assert!(matches!(
+            codec.encode(&big, &mut buf),
+            Err(EncodeError::PacketTooLarge { .. })
+        ));
+
+        codec.limits = DecodeLimits::new(3);
+        let mut incoming = bytes("3008000361626378797a");
+        assert!(matches!(
+            codec.decode(&mut incoming),
+            Err(DecodeError::PacketTooLarge { .. })
+        ));
+    }
+}

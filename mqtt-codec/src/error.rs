@@ -410,3 +410,126 @@ pub enum EncodeError {
     )]
     AuthenticationDataWithoutMethod,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn messages_cite_their_statement() {
+        assert!(
+            DecodeError::PublishQoS3
+                .to_string()
+                .contains("[MQTT-3.3.1-4]")
+        );
+        assert!(
+            DecodeError::InvalidReasonCode {
+                packet_type: PacketType::PubAck,
+                code: 3
+            }
+            .to_string()
+            .ends_with("[MQTT-3.4.2-1]")
+        );
+        assert!(
+            DecodeError::InvalidReasonCode {
+                packet_type: PacketType::Auth,
+                code: 3
+            }
+            .to_string()
+            .ends_with("[MQTT-3.15.2-1]")
+        );
+        assert!(
+            DecodeError::Topic(TopicError::WildcardInTopicName)
+                .to_string()
+                .contains("[MQTT-3.3.2-2]")
+        );
+        assert!(
+            EncodeError::PacketIdWithQoS0
+                .to_string()
+                .contains("[MQTT-2.2.1-2]")
+        );
+        assert!(
+            EncodeError::SessionPresentWithError
+                .to_string()
+                .contains("[MQTT-3.2.2-6]")
+        );
+    }
+
+    #[test]
+    fn disconnect_reasons() {
+        use DisconnectReasonCode as D;
+        let cases = [
+            (
+                DecodeError::PacketTooLarge { size: 10, max: 5 },
+                D::PacketTooLarge,
+            ),
+            (
+                DecodeError::InvalidPropertyValue {
+                    property: PropertyId::TopicAlias,
+                    value: 0,
+                },
+                D::TopicAliasInvalid,
+            ),
+            (
+                DecodeError::InvalidPropertyValue {
+                    property: PropertyId::ReceiveMaximum,
+                    value: 0,
+                },
+                D::ProtocolError,
+            ),
+            (
+                DecodeError::DuplicateProperty {
+                    property: PropertyId::ReasonString,
+                },
+                D::ProtocolError,
+            ),
+            (DecodeError::EmptySubscribe, D::ProtocolError),
+            (
+                DecodeError::PropertyNotAllowed {
+                    property: PropertyId::TopicAlias,
+                    packet_type: PacketType::ConnAck,
+                },
+                D::MalformedPacket,
+            ),
+            (DecodeError::InvalidUtf8, D::MalformedPacket),
+            (
+                DecodeError::MalformedVariableByteInteger,
+                D::MalformedPacket,
+            ),
+            (
+                DecodeError::InvalidHeaderFlags {
+                    packet_type: PacketType::PubRel,
+                    flags: 0,
+                },
+                D::MalformedPacket,
+            ),
+        ];
+        for (error, reason) in cases {
+            assert_eq!(error.disconnect_reason(), reason, "{error}");
+        }
+    }
+
+    #[test]
+    fn connect_reasons() {
+        assert_eq!(
+            DecodeError::InvalidProtocolName {
+                name: "MQTX".into()
+            }
+            .connect_reason(),
+            ConnectReasonCode::UnsupportedProtocolVersion
+        );
+        assert_eq!(
+            DecodeError::PacketTooLarge { size: 10, max: 5 }.connect_reason(),
+            ConnectReasonCode::PacketTooLarge
+        );
+        assert_eq!(
+            DecodeError::ReservedConnectFlag.connect_reason(),
+            ConnectReasonCode::MalformedPacket
+        );
+        assert_eq!(
+            DecodeError::AuthenticationDataWithoutMethod.connect_reason(),
+            ConnectReasonCode::ProtocolError
+        );
+    }
+}

@@ -360,3 +360,33 @@ pub(crate) mod put {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscription_identifiers_are_1_to_268435455() {
+        assert_eq!(SubscriptionId::new(0), None);
+        assert_eq!(SubscriptionId::new(1).map(SubscriptionId::get), Some(1));
+        assert_eq!(
+            SubscriptionId::new(268_435_455).map(SubscriptionId::get),
+            Some(268_435_455)
+        );
+        assert_eq!(SubscriptionId::new(268_435_456), None);
+    }
+
+    #[test]
+    fn property_ids_round_trip() {
+        let mut known = 0;
+        for byte in 0..=255u8 {
+            if let Some(id) = PropertyId::from_u8(byte) {
+                assert_eq!(id as u8, byte);
+                known += 1;
+            }
+        }
+        // MQTT 5.0 table 2-4 lists 27 properties.
+        assert_eq!(known, 27);
+        assert_eq!(PropertyId::TopicAlias.name(), "Topic Alias");
+    }
+}
