@@ -27,9 +27,10 @@ pub type ConnectFuture<'a> =
 ///
 /// The client holds one as `Box<dyn Connector>` or `Arc<dyn Connector>` (the trait is object
 /// safe) and calls it for each connection and each reconnection. The connectors of this crate
-/// are [`TcpConnector`](crate::TcpConnector), `TlsConnector`, `WebSocketConnector`,
-/// `UnixConnector` and [`DefaultConnector`](crate::DefaultConnector), which picks one by
-/// the address's scheme.
+/// are [`TcpConnector`](crate::TcpConnector), [`TlsConnector`](crate::tls::TlsConnector),
+/// [`WebSocketConnector`](crate::websocket::WebSocketConnector),
+/// [`UnixConnector`](crate::UnixConnector) and [`DefaultConnector`](crate::DefaultConnector),
+/// which picks one by the address's scheme.
 ///
 /// Write your own to run MQTT over anything else: a proxy, a serial line, a stream of another
 /// runtime, or an in-memory pipe in tests. This one connects to a loopback pipe: what the

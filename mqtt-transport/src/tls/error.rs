@@ -106,13 +106,15 @@ pub enum TlsError {
     },
     /// The server's certificate does not carry the name we connected to.
     #[error(
-        "the server's certificate is not valid for {expected:?} (it is for {presented:?}); \
-         connect by one of those names or set TlsConnector::server_name"
+        "the server's certificate is not valid for {expected:?} (it is for {}); \
+         connect by one of those names or set TlsConnector::server_name",
+        if presented.is_empty() { "other names".to_owned() } else { presented.join(", ") }
     )]
     NameMismatch {
         /// The name we connected to.
         expected: String,
-        /// The names the certificate carries, when rustls reports them.
+        /// The names the certificate carries (DNS names as they are, IP addresses as rustls
+        /// writes them), when rustls reports them.
         presented: Vec<String>,
     },
     /// The server's certificate has expired.
@@ -177,11 +179,48 @@ pub enum TlsError {
     Protocol(#[source] rustls::Error),
 }
 
-/// ` (valid until Unix time N)` when the time is known.
+/// ` (valid until 2020-01-01 00:00:00 UTC)` when the time is known.
 fn at(time: Option<SystemTime>, word: &str) -> String {
     match time.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()) {
-        Some(since_epoch) => format!(" ({word} Unix time {})", since_epoch.as_secs()),
+        Some(since_epoch) => format!(" ({word} {})", utc(since_epoch.as_secs())),
         None => String::new(),
+    }
+}
+
+/// Seconds since 1970 as a UTC date and time (by Howard Hinnant's well-known
+/// days-to-civil-date algorithm).
+fn utc(seconds: u64) -> String {
+    let (days, time) = (seconds / 86_400, seconds % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
+/// `DnsName("broker.example")`, as rustls reports a name, as `broker.example`.
+fn plain_name(reported: String) -> String {
+    match reported
+        .strip_prefix("DnsName(\"")
+        .and_then(|rest| rest.strip_suffix("\")"))
+    {
+        Some(name) => name.to_owned(),
+        None => reported,
     }
 }
 
@@ -234,7 +273,7 @@ impl TlsError {
                     presented,
                 } => TlsError::NameMismatch {
                     expected: expected.to_str().into_owned(),
-                    presented,
+                    presented: presented.into_iter().map(plain_name).collect(),
                 },
                 CertificateError::Expired => TlsError::Expired {
                     server_name,
@@ -300,4 +339,29 @@ fn from_alert(alert: AlertDescription) -> TlsError {
 /// The rustls error futures-rustls wraps in its I/O errors.
 pub(crate) fn rustls_error_in(error: &io::Error) -> Option<&rustls::Error> {
     error.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{plain_name, utc};
+
+    #[test]
+    fn dates_are_written_in_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_577_836_800), "2020-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400 + 3_661), "2000-02-29 01:01:01 UTC");
+        assert_eq!(utc(4_102_444_799), "2099-12-31 23:59:59 UTC");
+    }
+
+    #[test]
+    fn dns_names_lose_their_wrapping() {
+        assert_eq!(
+            plain_name("DnsName(\"broker.example\")".into()),
+            "broker.example"
+        );
+        assert_eq!(
+            plain_name("IpAddress(127.0.0.1)".into()),
+            "IpAddress(127.0.0.1)"
+        );
+    }
 }
