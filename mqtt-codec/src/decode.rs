@@ -125,12 +125,17 @@ pub fn decode(
     version: ProtocolVersion,
     limits: &DecodeLimits,
 ) -> Result<Option<Packet>, DecodeError> {
+    // Type 15 is reserved before MQTT 5.0: refused from the first byte, like any bad header.
+    if !version.is_v5()
+        && buf
+            .first()
+            .is_some_and(|first| first >> 4 == PacketType::Auth as u8)
+    {
+        return Err(DecodeError::AuthNotInVersion { version });
+    }
     let Some(header) = fixed_header(buf, limits)? else {
         return Ok(None);
     };
-    if header.packet_type == PacketType::Auth && !version.is_v5() {
-        return Err(DecodeError::AuthNotInVersion { version });
-    }
     let mut body = buf.split_to(header.total).freeze();
     body.advance(header.header_len);
     let mut r = Reader::new(body, header.packet_type);
@@ -262,6 +267,17 @@ mod tests {
             decode(&mut buf, V5, &DecodeLimits::default()),
             Err(DecodeError::NonMinimalVariableByteInteger)
         );
+    }
+
+    #[test]
+    fn auth_is_refused_from_the_first_byte_before_v5() {
+        let mut buf = bytes("f0");
+        assert_eq!(
+            decode(&mut buf, V3_1_1, &DecodeLimits::default()),
+            Err(DecodeError::AuthNotInVersion { version: V3_1_1 })
+        );
+        let mut buf = bytes("f0");
+        assert_eq!(decode(&mut buf, V5, &DecodeLimits::default()), Ok(None));
     }
 
     #[test]
