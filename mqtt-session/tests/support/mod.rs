@@ -23,6 +23,7 @@ macro_rules! shows {
         $( let _ = ($version, $id); )+
     };
 }
+#[allow(unused_imports)]
 pub(crate) use shows;
 
 pub const V5: ProtocolVersion = ProtocolVersion::V5;
