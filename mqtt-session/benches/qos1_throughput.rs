@@ -2,6 +2,9 @@
 //! the PUBACK, report completion), with no network, so that the client's own overhead can be
 //! told apart from the network's. Run with `cargo bench -p mqtt-session`.
 
+// A benchmark that cannot set up has nothing to measure: failing loudly is right.
+#![allow(clippy::expect_used)]
+
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -1,0 +1,273 @@
+//! Writing packets: the publish pump (resends first, then waiting publishes, within the
+//! server's Receive Maximum), encoding within its Maximum Packet Size, and ending a connection.
+
+use super::*;
+
+impl Session {
+    /// Sends what can be sent: PUBLISH and PUBREL packets of a resumed session first, in their
+    /// original order [MQTT-4.6.0-1], then waiting publishes in order, as far as the server's
+    /// Receive Maximum allows [MQTT-3.3.4-7].
+    pub(super) fn pump(&mut self) {
+        if !matches!(self.state, State::Connected) {
+            return;
+        }
+        while let Some(entry) = self.inflight.first_unsent() {
+            let id = entry.packet_id();
+            match entry.stage {
+                Stage::Released => {
+                    if let Some(packet_id) = id {
+                        self.inflight.mark_sent(packet_id.get());
+                        self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
+                    }
+                }
+                Stage::Published => {
+                    if !self.out_window.has_room() {
+                        // Blocked by the Receive Maximum: PUBRELs behind it still go
+                        // [MQTT-3.3.4-8]; new publishes wait behind it.
+                        while let Some(released) = self.inflight.first_unsent_in(Stage::Released) {
+                            let Some(packet_id) = released.packet_id() else {
+                                break;
+                            };
+                            self.inflight.mark_sent(packet_id.get());
+                            self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
+                        }
+                        return;
+                    }
+                    let mut publish = entry.publish.clone();
+                    publish.dup = true;
+                    if let Some(packet_id) = id {
+                        self.inflight.mark_sent(packet_id.get());
+                        self.out_window.insert(packet_id.get());
+                    }
+                    // Already checked against this server's limits when first sent.
+                    let _ = self.write_publish(publish);
+                }
+            }
+        }
+        while let Some(front) = self.waiting.front() {
+            let qos = front.publish.qos;
+            if qos != QoS::AtMostOnce
+                && (!self.out_window.has_room() || self.ids.in_use() >= usize::from(u16::MAX))
+            {
+                return;
+            }
+            let Some(Waiting { token, mut publish }) = self.waiting.pop_front() else {
+                return;
+            };
+            // Limits may have changed since it was accepted (a new server).
+            if let Err(error) = self.check_publish(&publish) {
+                self.events.push_back(Event::PublishDone {
+                    token,
+                    result: Err(PublishError::Refused(error)),
+                });
+                continue;
+            }
+            if qos == QoS::AtMostOnce {
+                match self.write_publish(publish) {
+                    Ok(()) => self.events.push_back(Event::PublishDone {
+                        token,
+                        result: Ok(PublishAck::Written),
+                    }),
+                    Err(error) => self.events.push_back(Event::PublishDone {
+                        token,
+                        result: Err(PublishError::Refused(error)),
+                    }),
+                }
+                continue;
+            }
+            let Some(packet_id) = self.ids.allocate() else {
+                // Cannot happen: checked above.
+                self.waiting
+                    .push_front_all(std::iter::once(Waiting { token, publish }));
+                return;
+            };
+            publish.packet_id = Some(packet_id);
+            let order = self.inflight.take_order();
+            let stored = StoredPublish {
+                order,
+                publish: publish.clone(),
+                released: false,
+            };
+            if let Err(error) = self.store.save_outgoing(&stored) {
+                self.ids.release(packet_id);
+                self.events.push_back(Event::PublishDone {
+                    token,
+                    result: Err(PublishError::Store(error)),
+                });
+                continue;
+            }
+            if let Err(error) = self.write_publish(publish.clone()) {
+                self.ids.release(packet_id);
+                let _ = self.store.remove_outgoing(packet_id);
+                self.events.push_back(Event::PublishDone {
+                    token,
+                    result: Err(PublishError::Refused(error)),
+                });
+                continue;
+            }
+            self.out_window.insert(packet_id.get());
+            self.inflight.insert(
+                Outgoing {
+                    token,
+                    order,
+                    publish,
+                    stage: Stage::Published,
+                },
+                false,
+            );
+        }
+    }
+
+    /// Encodes a PUBLISH, with a topic alias when the server takes them and the packet still
+    /// fits with it.
+    pub(super) fn write_publish(&mut self, publish: Publish) -> Result<(), CommandError> {
+        let version = self.config.version;
+        let maximum = self.server_max_packet_size();
+        let choice = self.out_aliases.choose(publish.topic.as_str());
+        if let AliasUse::Assign(alias) | AliasUse::Reuse(alias) = choice {
+            let mut aliased = publish.clone();
+            aliased.properties.topic_alias = std::num::NonZeroU16::new(alias);
+            if matches!(choice, AliasUse::Reuse(_)) {
+                aliased.topic = mqtt_codec::TopicName::empty();
+            }
+            if Packet::Publish(aliased)
+                .encode(version, maximum, &mut self.transmit)
+                .is_ok()
+            {
+                self.out_aliases.commit(publish.topic.as_str(), choice);
+                return Ok(());
+            }
+        }
+        match Packet::Publish(publish).encode(version, maximum, &mut self.transmit) {
+            Ok(_) => Ok(()),
+            Err(error) => Err(self.encode_error(error)),
+        }
+    }
+
+    pub(super) fn encode_error(&self, error: EncodeError) -> CommandError {
+        if let EncodeError::PacketTooLarge { size, max } = error {
+            return CommandError::PacketTooLarge { size, maximum: max };
+        }
+        CommandError::Encode(error)
+    }
+
+    /// Encodes a packet the application asked for, refusing it if the server would not take it.
+    pub(super) fn write_checked(&mut self, packet: &Packet) -> Result<(), CommandError> {
+        let maximum = self.server_max_packet_size();
+        match packet.encode(self.config.version, maximum, &mut self.transmit) {
+            Ok(_) => Ok(()),
+            Err(error) => Err(self.encode_error(error)),
+        }
+    }
+
+    /// Encodes a packet of the protocol's own (acknowledgement, PINGREQ, DISCONNECT, AUTH).
+    /// When the server's Maximum Packet Size is too small for its reason string and user
+    /// properties, they are left out [MQTT-3.4.2-2] [MQTT-3.14.2-3] [MQTT-3.15.2-2].
+    pub(super) fn write_reply(&mut self, packet: Packet) {
+        let version = self.config.version;
+        let maximum = self.server_max_packet_size();
+        if packet.encode(version, maximum, &mut self.transmit).is_ok() {
+            return;
+        }
+        let stripped = strip_optional_properties(packet);
+        // Without its optional properties, a reply is a few bytes: it fits any limit, and a
+        // failure here has nowhere to be reported but the connection itself.
+        let _ = stripped.encode(version, maximum, &mut self.transmit);
+    }
+
+    // ----- ending connections -----
+
+    pub(super) fn violation(&mut self, error: ProtocolError) {
+        if matches!(self.state, State::Disconnected) {
+            return;
+        }
+        if self.config.version == ProtocolVersion::V5 {
+            self.write_reply(Packet::Disconnect(Disconnect::new(
+                error.disconnect_reason(),
+            )));
+        }
+        self.close(DisconnectReason::ProtocolViolation(error));
+    }
+
+    pub(super) fn auth_failed(&mut self, error: AuthError) {
+        self.write_reply(Packet::Disconnect(Disconnect::new(
+            DisconnectReasonCode::UnspecifiedError,
+        )));
+        self.close(DisconnectReason::AuthFailed(error));
+    }
+
+    /// A transient error while handling an incoming packet: the connection is closed
+    /// [MQTT-4.8.0-2].
+    pub(super) fn store_failed(&mut self, error: StoreError) {
+        if self.config.version == ProtocolVersion::V5 {
+            self.write_reply(Packet::Disconnect(Disconnect::new(
+                DisconnectReasonCode::ImplementationSpecificError,
+            )));
+        }
+        self.close(DisconnectReason::StoreFailed(error));
+    }
+
+    /// Ends the connection: what belongs to it goes, the session stays.
+    pub(super) fn close(&mut self, reason: DisconnectReason) {
+        if matches!(self.state, State::Disconnected) {
+            return;
+        }
+        self.state = State::Disconnected;
+        self.keep_alive = None;
+        self.reauthenticating = false;
+        self.incoming.end_connection();
+        self.out_aliases.reset(0);
+        let mut lost: Vec<(u16, Request)> = self.subscriptions.pending.drain().collect();
+        lost.sort_by_key(|(_, request)| request.token);
+        for (id, request) in lost {
+            if let Some(packet_id) = PacketId::new(id) {
+                self.ids.release(packet_id);
+            }
+            self.events.push_back(match request.kind {
+                RequestKind::Subscribe { restore: true, .. } => continue,
+                RequestKind::Subscribe { .. } => Event::SubscribeDone {
+                    token: request.token,
+                    result: Err(RequestLost),
+                },
+                RequestKind::Unsubscribe { .. } => Event::UnsubscribeDone {
+                    token: request.token,
+                    result: Err(RequestLost),
+                },
+            });
+        }
+        self.events.push_back(Event::Disconnected(reason));
+    }
+}
+
+/// The packet without its reason string and user properties.
+fn strip_optional_properties(packet: Packet) -> Packet {
+    match packet {
+        Packet::PubAck(mut p) => {
+            p.properties = Default::default();
+            Packet::PubAck(p)
+        }
+        Packet::PubRec(mut p) => {
+            p.properties = Default::default();
+            Packet::PubRec(p)
+        }
+        Packet::PubRel(mut p) => {
+            p.properties = Default::default();
+            Packet::PubRel(p)
+        }
+        Packet::PubComp(mut p) => {
+            p.properties = Default::default();
+            Packet::PubComp(p)
+        }
+        Packet::Disconnect(mut p) => {
+            p.properties.reason_string = None;
+            p.properties.user_properties.clear();
+            Packet::Disconnect(p)
+        }
+        Packet::Auth(mut p) => {
+            p.properties.reason_string = None;
+            p.properties.user_properties.clear();
+            Packet::Auth(p)
+        }
+        other => other,
+    }
+}
