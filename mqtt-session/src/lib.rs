@@ -69,6 +69,7 @@ pub mod auth;
 pub mod connect;
 pub mod error;
 pub mod events;
+pub mod file_store;
 pub mod flow_control;
 pub mod incoming;
 pub mod inflight;
@@ -86,6 +87,7 @@ pub use error::{CommandError, ProtocolError, PublishError};
 pub use events::{
     AckToken, DisconnectReason, Event, Message, PublishAck, PublishToken, RequestLost, RequestToken,
 };
+pub use file_store::FileStore;
 pub use offline_queue::QueueFullPolicy;
 pub use session::{ConnectionState, Session};
 pub use store::{MemoryStore, Store, StoreError, StoredPublish, StoredSession};

@@ -776,3 +776,13 @@ impl Session {
         delivery
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_session_can_move_to_another_thread() {
+        // The async client runs its driver on any executor: the session must be Send.
+        fn send<T: Send>() {}
+        send::<super::Session>();
+    }
+}

@@ -147,6 +147,10 @@ impl Session {
             self.inflight.mark_all_unsent();
         } else {
             self.discard_session_state()?;
+            if !matches!(self.state, State::Connected) {
+                // The store failed and the connection is closed.
+                return Ok(());
+            }
             if self.config.restore_subscriptions {
                 self.restore_subscriptions();
             }
@@ -174,6 +178,8 @@ impl Session {
             }
         }
         if had_state {
+            // The store forgets the session too; it is marked established again below.
+            self.established = false;
             if let Err(error) = self.store.clear() {
                 self.store_failed(error);
             }

@@ -393,3 +393,48 @@ fn a_store_failure_fails_the_publish_and_sends_nothing() {
     // The identifier was not kept.
     assert_eq!(h.session.in_flight().count(), 0);
 }
+
+#[test]
+fn a_restarted_process_resumes_from_a_file_store() {
+    shows!("5.0", "MQTT-4.1.0-1"; "3.1.1", "MQTT-4.1.0-1");
+    let dir = std::env::temp_dir().join(format!("mqtt-session-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("session.store");
+    let _ = std::fs::remove_file(&path);
+    {
+        let store = mqtt_session::FileStore::open(&path, true).unwrap();
+        let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
+        let mut h = Harness::with_session(session, V5);
+        h.reconnect(connack_ok(false));
+        h.session
+            .publish(message("t", "a", QoS::AtLeastOnce))
+            .unwrap();
+        h.session
+            .publish(message("t", "b", QoS::ExactlyOnce))
+            .unwrap();
+        h.sent();
+        h.broker(PubRec::new(id(2))).unwrap();
+        h.receive("in", "x", QoS::ExactlyOnce, Some(9));
+        h.sent();
+        // The process ends here, without any goodbye.
+    }
+    let store = mqtt_session::FileStore::open(&path, true).unwrap();
+    let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
+    let mut h = Harness::with_session(session, V5);
+    let (clean_start, sent) = h.reconnect(connack_ok(true));
+    assert!(!clean_start);
+    assert_eq!(
+        sent,
+        [
+            Packet::Publish(sent_publish("t", "a", QoS::AtLeastOnce, Some(1), true)),
+            Packet::PubRel(PubRel::new(id(2))),
+        ]
+    );
+    h.events();
+    // The incoming QoS 2 message is remembered: sent again, it is not delivered twice.
+    h.broker(sent_publish("in", "x", QoS::ExactlyOnce, Some(9), true))
+        .unwrap();
+    assert!(h.events().is_empty());
+    h.expect_sent([PubRec::new(id(9))]);
+    let _ = std::fs::remove_file(&path);
+}
