@@ -115,7 +115,7 @@ fn the_default_connector_reaches_every_transport_by_its_scheme() {
 
     use async_tungstenite::tungstenite::{Bytes, Message};
     use mqtt_transport::tls::TlsConnector;
-    use support::certs::TestCa;
+    use support::certs::{TestCa, TrustedByClient};
     use support::servers::{tcp_echo_server, unix_echo_server};
     use support::temp_dir::TempDir;
     use support::tls_servers::{tls_echo_server, tls_server_config};

@@ -15,7 +15,7 @@ use mqtt_transport::tls::rustls::{
 };
 use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
 use mqtt_transport::{BrokerAddress, Connector, Host, Stage, TransportError};
-use support::certs::TestCa;
+use support::certs::{TestCa, TrustedByClient};
 use support::servers::{TestServer, closed_port, hang_up_server, silent_server, tcp_echo_server};
 use support::tls_servers::{tls_echo_server, tls_server_config};
 

@@ -13,7 +13,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
 use mqtt_transport::websocket::{MAX_FRAME_PAYLOAD, WebSocketConnector, WebSocketError};
 use mqtt_transport::{BoxedStream, Connector, Stage, TransportError};
-use support::certs::TestCa;
+use support::certs::{TestCa, TrustedByClient};
 use support::mqtt::connect_packet;
 use support::servers::{TestServer, hang_up_server, silent_server};
 use support::tls_servers::tls_server_config;

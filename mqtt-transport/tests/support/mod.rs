@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: certificates, in-process servers, a mosquitto
 //! launcher, MQTT bytes. Each test file uses some of them.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)] // each test file uses a part of the support
 
 #[cfg(feature = "ring")]
 pub mod certs;
