@@ -28,18 +28,15 @@ fn with_unfinished_exchanges(version: mqtt_codec::ProtocolVersion) -> Harness {
     h.sent();
     // A 5.0 session not known to the client must start clean; for 3.1.1 the same flag.
     h.broker(connack_ok(false)).unwrap();
-    h.session
-        .publish(message("t", "a", QoS::AtLeastOnce))
-        .unwrap();
-    h.session
-        .publish(message("t", "b", QoS::ExactlyOnce))
-        .unwrap();
-    h.session
-        .publish(message("t", "c", QoS::ExactlyOnce))
-        .unwrap();
-    h.session
-        .publish(message("t", "d", QoS::AtLeastOnce))
-        .unwrap();
+    h.publish_all(
+        "t",
+        &[
+            ("a", QoS::AtLeastOnce),
+            ("b", QoS::ExactlyOnce),
+            ("c", QoS::ExactlyOnce),
+            ("d", QoS::AtLeastOnce),
+        ],
+    );
     h.sent();
     h.broker(PubRec::new(id(2))).unwrap();
     h.broker(PubAck::new(id(4))).unwrap();
@@ -406,12 +403,7 @@ fn a_restarted_process_resumes_from_a_file_store() {
         let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
         let mut h = Harness::with_session(session, V5);
         h.reconnect(connack_ok(false));
-        h.session
-            .publish(message("t", "a", QoS::AtLeastOnce))
-            .unwrap();
-        h.session
-            .publish(message("t", "b", QoS::ExactlyOnce))
-            .unwrap();
+        h.publish_all("t", &[("a", QoS::AtLeastOnce), ("b", QoS::ExactlyOnce)]);
         h.sent();
         h.broker(PubRec::new(id(2))).unwrap();
         h.receive("in", "x", QoS::ExactlyOnce, Some(9));

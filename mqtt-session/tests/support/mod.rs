@@ -173,6 +173,22 @@ impl Harness {
         token
     }
 
+    /// The application publishes these messages on `name`; the session accepts each.
+    pub fn publish_all(
+        &mut self,
+        name: &str,
+        messages: &[(&'static str, QoS)],
+    ) -> Vec<mqtt_session::PublishToken> {
+        messages
+            .iter()
+            .map(|(payload, qos)| {
+                self.session
+                    .publish(message(name, payload, *qos))
+                    .expect("publish accepted")
+            })
+            .collect()
+    }
+
     /// The broker sends raw bytes.
     pub fn broker_bytes(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
         let mut buffer = BytesMut::from(bytes);
