@@ -135,13 +135,6 @@ impl Inflight {
         }
     }
 
-    /// Whether `packet_id` is still to be written on this connection.
-    pub fn is_unsent(&self, packet_id: u16) -> bool {
-        self.entries
-            .get(&packet_id)
-            .is_some_and(|entry| self.unsent.contains(&entry.order))
-    }
-
     /// Removes and returns every entry, in order.
     pub fn drain(&mut self) -> Vec<Outgoing> {
         let order = std::mem::take(&mut self.order);

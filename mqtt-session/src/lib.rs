@@ -71,14 +71,14 @@ pub mod error;
 pub mod events;
 pub mod file_store;
 pub mod flow_control;
-pub mod incoming;
-pub mod inflight;
+mod incoming;
+mod inflight;
 pub mod keep_alive;
 pub mod offline_queue;
 pub mod packet_id;
-pub mod session;
+mod session;
 pub mod store;
-pub mod subscriptions;
+mod subscriptions;
 pub mod topic_alias;
 
 pub use auth::{AuthError, Authenticator};
