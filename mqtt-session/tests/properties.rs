@@ -493,3 +493,99 @@ proptest! {
         model.drain_and_check();
     }
 }
+
+/// A packet a (possibly misbehaving) broker could send.
+fn broker_packet() -> impl Strategy<Value = Packet> {
+    let packet_id = (1u16..6).prop_map(|n| PacketId::new(n).unwrap());
+    prop_oneof![
+        (0u8..3, packet_id.clone(), any::<bool>(), 0u16..4).prop_map(|(qos, id, dup, alias)| {
+            let qos = QoS::try_from(qos).unwrap();
+            let mut publish = Publish::new(topic("in"), "x", qos);
+            publish.packet_id = (qos != QoS::AtMostOnce).then_some(id);
+            publish.dup = dup && qos != QoS::AtMostOnce;
+            publish.properties.topic_alias = NonZeroU16::new(alias);
+            Packet::Publish(publish)
+        }),
+        packet_id
+            .clone()
+            .prop_map(|id| Packet::PubAck(PubAck::new(id))),
+        packet_id
+            .clone()
+            .prop_map(|id| Packet::PubRec(PubRec::new(id))),
+        packet_id
+            .clone()
+            .prop_map(|id| Packet::PubRel(PubRel::new(id))),
+        packet_id
+            .clone()
+            .prop_map(|id| Packet::PubComp(PubComp::new(id))),
+        packet_id
+            .clone()
+            .prop_map(|id| Packet::SubAck(SubAck::new(id, vec![SubscribeReasonCode::GrantedQoS0]))),
+        Just(Packet::PingResp),
+        any::<bool>().prop_map(|present| Packet::ConnAck(connack_ok(present))),
+        Just(Packet::Disconnect(mqtt_codec::Disconnect::new(
+            mqtt_codec::DisconnectReasonCode::ServerBusy
+        ))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever a broker sends, in whatever order: no panic, every violation ends the
+    /// connection, and once it has ended nothing more is written on it.
+    #[test]
+    fn any_broker_behaviour_is_survived(
+        packets in proptest::collection::vec(broker_packet(), 1..40),
+        publishes in proptest::collection::vec(0u8..3, 0..6),
+    ) {
+        let mut config = SessionConfig::new(V5, "fuzz");
+        config.ack_mode = AckMode::Manual;
+        let mut session = Session::new(config);
+        let now = Instant::now();
+        session.connect(now).unwrap();
+        let mut out = BytesMut::new();
+        session.poll_transmit(now, &mut out);
+        for qos in publishes {
+            let _ = session.publish(Publish::new(topic("t"), "p", QoS::try_from(qos).unwrap()));
+        }
+        for packet in packets {
+            let mut bytes = BytesMut::new();
+            packet.encode(V5, None, &mut bytes).unwrap();
+            let was_connected = session.state() != ConnectionState::Disconnected;
+            let result = session.handle_read(&mut bytes, now);
+            let events: Vec<Event> = std::iter::from_fn(|| session.poll_event()).collect();
+            if result.is_err() {
+                prop_assert!(was_connected);
+                prop_assert_eq!(session.state(), ConnectionState::Disconnected);
+                prop_assert!(matches!(events.last(), Some(Event::Disconnected(_))));
+            }
+            if session.state() == ConnectionState::Disconnected {
+                // Flush what was written before the end (a DISCONNECT at most), then silence.
+                out.clear();
+                session.poll_transmit(now, &mut out);
+                let _ = session.publish(Publish::new(topic("t"), "late", QoS::AtLeastOnce));
+                session.handle_timeout(now + Duration::from_secs(3600));
+                out.clear();
+                prop_assert_eq!(session.poll_transmit(now, &mut out), 0);
+            }
+        }
+    }
+
+    /// Arbitrary bytes from the network never panic and never leave a connection half-open.
+    #[test]
+    fn arbitrary_bytes_are_refused_cleanly(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 1..8)) {
+        let mut session = Session::new(SessionConfig::new(V5, "bytes"));
+        let now = Instant::now();
+        session.connect(now).unwrap();
+        let mut input = BytesMut::new();
+        Packet::ConnAck(connack_ok(false)).encode(V5, None, &mut input).unwrap();
+        session.handle_read(&mut input, now).unwrap();
+        for chunk in chunks {
+            input.extend_from_slice(&chunk);
+            if session.handle_read(&mut input, now).is_err() {
+                prop_assert_eq!(session.state(), ConnectionState::Disconnected);
+            }
+        }
+    }
+}
