@@ -46,6 +46,12 @@ pub struct SessionConfig {
     pub client_id: String,
     /// Clean Start (5.0) / Clean Session (3.x) of the first connection. Later connections of
     /// a 5.0 session ask to resume (Clean Start 0); 3.x ones repeat this flag.
+    ///
+    /// With 5.0, a session that holds no state (a new [`crate::MemoryStore`], or a store that
+    /// never saw a CONNACK) and asks to resume must not be given an existing session: a CONNACK
+    /// with Session Present 1 then ends the connection [MQTT-3.2.2-4] and the next connection
+    /// asks for a clean start. Keep the state in a [`crate::FileStore`] to resume across
+    /// restarts.
     pub clean_start: bool,
     /// Keep alive in seconds (0: off).
     pub keep_alive: u16,
