@@ -1,0 +1,60 @@
+//! Known limitations of the brokers the scenarios run against: the only grounds for an
+//! `n/a` in the table. Each one names its source (the "Broker variations" section of
+//! xtask/conformance/SCENARIOS.md, or what a run showed and the broker's documentation
+//! confirms).
+
+use super::brokers::BrokerKind;
+
+/// A broker behaviour that keeps a scenario (or one check of it) from being shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limitation {
+    /// The broker grants subscriptions that its ACL denies.
+    GrantsDeniedSubscriptions,
+    /// The broker has no enhanced authentication (AUTH) without a plugin.
+    NoEnhancedAuth,
+}
+
+impl Limitation {
+    /// The reason to show when `broker` has this limitation, `None` when it does not (or
+    /// when nothing is known of the broker: a `--broker` of the user's is held to every
+    /// check).
+    pub fn applies_to(self, broker: &BrokerKind) -> Option<String> {
+        let BrokerKind::Mosquitto { version } = broker else {
+            return None;
+        };
+        if !version.starts_with("2.0.") {
+            return None;
+        }
+        let reason = match self {
+            Limitation::GrantsDeniedSubscriptions => {
+                "mosquitto 2.0 grants every subscription (SUBACK 0x00/0x01/0x02), even to a \
+                 filter its ACL denies; the ACL only stops delivery (SCENARIOS.md, broker \
+                 variations); the refusal path is covered by mqtt-client's scripted-broker tests"
+            }
+            Limitation::NoEnhancedAuth => {
+                "mosquitto 2.0 offers enhanced authentication (AUTH) only through an \
+                 authentication plugin, and none is installed (SCENARIOS.md, broker \
+                 variations); the AUTH flow is covered by mqtt-session's scripted tests"
+            }
+        };
+        Some(format!("{reason} [mosquitto {version}]"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_brokers_have_limitations() {
+        let mosquitto = BrokerKind::Mosquitto {
+            version: "2.0.11".into(),
+        };
+        let external = BrokerKind::External {
+            url: "mqtt://127.0.0.1:1883".into(),
+        };
+        let reason = Limitation::NoEnhancedAuth.applies_to(&mosquitto).unwrap();
+        assert!(reason.contains("plugin") && reason.contains("2.0.11"));
+        assert_eq!(Limitation::NoEnhancedAuth.applies_to(&external), None);
+    }
+}

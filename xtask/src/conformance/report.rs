@@ -1,0 +1,286 @@
+//! The results: one row per case, printed as a table (scenario x version x transport) and
+//! written as JSON and Markdown under `target/conformance/`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::matrix::{Transport, Version};
+use super::outcome::Status;
+
+/// The result of one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// The scenario's id.
+    pub scenario: &'static str,
+    /// The version.
+    pub version: Version,
+    /// The transport.
+    pub transport: Transport,
+    /// How it went.
+    pub status: Status,
+    /// Why it failed, is n/a or was skipped.
+    pub reason: Option<String>,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// A whole run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The broker, as the report names it (with its version).
+    pub broker: String,
+    /// The command that ran.
+    pub command: String,
+    /// When the run started, seconds since the Unix epoch.
+    pub started_unix: u64,
+    /// How long the run took.
+    pub seconds: f64,
+    /// Every case, in the order run.
+    pub results: Vec<CaseResult>,
+}
+
+impl Report {
+    /// How many cases ended with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
+    }
+
+    /// The results as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        let results: Vec<serde_json::Value> = self
+            .results
+            .iter()
+            .map(|r| {
+                json!({
+                    "scenario": r.scenario,
+                    "version": r.version.name(),
+                    "transport": r.transport.name(),
+                    "status": r.status.name(),
+                    "reason": r.reason,
+                    "seconds": (r.seconds * 1000.0).round() / 1000.0,
+                })
+            })
+            .collect();
+        json!({
+            "broker": self.broker,
+            "command": self.command,
+            "started": utc_timestamp(self.started_unix),
+            "seconds": (self.seconds * 10.0).round() / 10.0,
+            "totals": {
+                "pass": self.count(Status::Pass),
+                "fail": self.count(Status::Fail),
+                "n/a": self.count(Status::NotApplicable),
+                "skip": self.count(Status::Skipped),
+            },
+            "results": results,
+        })
+    }
+
+    /// The results as a Markdown table, one row per scenario and version, one column per
+    /// transport, with the reasons of every fail, n/a and skip as numbered notes below.
+    pub fn markdown(&self) -> String {
+        let mut notes: Vec<String> = Vec::new();
+        let mut note_of = |reason: &str| -> usize {
+            match notes.iter().position(|n| n == reason) {
+                Some(index) => index + 1,
+                None => {
+                    notes.push(reason.to_owned());
+                    notes.len()
+                }
+            }
+        };
+        // Rows in the order the cases ran; cells by transport.
+        let mut rows: Vec<(&str, Version)> = Vec::new();
+        let mut cells: BTreeMap<(&str, Version, Transport), String> = BTreeMap::new();
+        for r in &self.results {
+            if !rows.contains(&(r.scenario, r.version)) {
+                rows.push((r.scenario, r.version));
+            }
+            let cell = match (&r.reason, r.status) {
+                (Some(reason), Status::Fail | Status::NotApplicable | Status::Skipped) => {
+                    format!("{} [{}]", r.status.name(), note_of(reason))
+                }
+                _ => r.status.name().to_owned(),
+            };
+            cells.insert((r.scenario, r.version, r.transport), cell);
+        }
+
+        let mut out = String::new();
+        let _ = writeln!(out, "# mqtt-client conformance\n");
+        let _ = writeln!(
+            out,
+            "Broker: {}. Run {} UTC, {:.0} s, with `{}`.\n",
+            self.broker,
+            utc_timestamp(self.started_unix),
+            self.seconds,
+            self.command
+        );
+        out.push_str("| scenario | version |");
+        for transport in Transport::ALL {
+            let _ = write!(out, " {transport} |");
+        }
+        out.push_str("\n| --- | --- |");
+        for _ in Transport::ALL {
+            out.push_str(" --- |");
+        }
+        out.push('\n');
+        for (scenario, version) in rows {
+            let _ = write!(out, "| {scenario} | {version} |");
+            for transport in Transport::ALL {
+                let cell = cells.get(&(scenario, version, transport));
+                let _ = write!(out, " {} |", cell.map_or("—", String::as_str));
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "\n{} pass, {} fail, {} n/a, {} skip. — : not part of the matrix (see \
+             xtask/conformance/SCENARIOS.md) or not selected.",
+            self.count(Status::Pass),
+            self.count(Status::Fail),
+            self.count(Status::NotApplicable),
+            self.count(Status::Skipped),
+        );
+        if !notes.is_empty() {
+            out.push('\n');
+            for (index, note) in notes.iter().enumerate() {
+                let _ = writeln!(out, "{}. {}", index + 1, one_line(note));
+            }
+        }
+        out
+    }
+
+    /// Writes `results.json` and `results.md` into `dir` (created if missing).
+    pub fn write(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir)?;
+        let json_path = dir.join("results.json");
+        let markdown_path = dir.join("results.md");
+        let json = serde_json::to_string_pretty(&self.json()).map_err(std::io::Error::other)?;
+        std::fs::write(&json_path, json + "\n")?;
+        std::fs::write(&markdown_path, self.markdown())?;
+        Ok((json_path, markdown_path))
+    }
+}
+
+/// Where the results go: `$CARGO_TARGET_DIR/conformance` when that is set, else the
+/// workspace's `target/conformance`.
+pub fn output_dir() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    output_dir_from(
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from),
+        &workspace,
+    )
+}
+
+fn output_dir_from(cargo_target_dir: Option<PathBuf>, workspace: &Path) -> PathBuf {
+    match cargo_target_dir {
+        // Cargo reads a relative CARGO_TARGET_DIR from the directory it runs in, which is
+        // ours too.
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("conformance"),
+        _ => workspace.join("target").join("conformance"),
+    }
+}
+
+/// A reason on one line (table notes are list items).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `2025-06-01 12:34:56` for seconds since the Unix epoch (UTC).
+pub fn utc_timestamp(unix: u64) -> String {
+    let days = (unix / 86_400) as i64;
+    let seconds = unix % 86_400;
+    // Days to a civil date (proleptic Gregorian), after Howard Hinnant's `civil_from_days`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(scenario: &'static str, transport: Transport, status: Status) -> CaseResult {
+        CaseResult {
+            scenario,
+            version: Version::V5,
+            transport,
+            status,
+            reason: (status != Status::Pass).then(|| format!("{scenario} went wrong")),
+            seconds: 0.5,
+        }
+    }
+
+    fn report() -> Report {
+        Report {
+            broker: "mosquitto 2.0.11".into(),
+            command: "cargo xtask conformance".into(),
+            started_unix: 1_700_000_000,
+            seconds: 12.0,
+            results: vec![
+                result("basic", Transport::Tcp, Status::Pass),
+                result("basic", Transport::Wss, Status::Fail),
+                result("enhanced-auth", Transport::Tcp, Status::NotApplicable),
+            ],
+        }
+    }
+
+    #[test]
+    fn markdown_has_one_row_per_scenario_and_version_and_numbered_reasons() {
+        let markdown = report().markdown();
+        assert!(markdown.contains("| basic | 5.0 | pass | — | — | — | fail [1] |"));
+        assert!(markdown.contains("| enhanced-auth | 5.0 | n/a [2] | — | — | — | — |"));
+        assert!(markdown.contains("1. basic went wrong"));
+        assert!(markdown.contains("2. enhanced-auth went wrong"));
+        assert!(markdown.contains("1 pass, 1 fail, 1 n/a, 0 skip"));
+        assert!(markdown.contains("mosquitto 2.0.11"));
+    }
+
+    #[test]
+    fn json_carries_every_case_and_the_totals() {
+        let json = report().json();
+        assert_eq!(json["results"].as_array().map(Vec::len), Some(3));
+        assert_eq!(json["results"][1]["status"], "fail");
+        assert_eq!(json["results"][1]["transport"], "wss");
+        assert_eq!(json["totals"]["n/a"], 1);
+        assert_eq!(json["started"], "2023-11-14 22:13:20");
+    }
+
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(utc_timestamp(0), "1970-01-01 00:00:00");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(utc_timestamp(1_735_689_599), "2024-12-31 23:59:59");
+    }
+
+    #[test]
+    fn output_goes_under_the_target_dir() {
+        let workspace = Path::new("/w");
+        assert_eq!(
+            output_dir_from(None, workspace),
+            Path::new("/w/target/conformance")
+        );
+        assert_eq!(
+            output_dir_from(Some("/t".into()), workspace),
+            Path::new("/t/conformance")
+        );
+    }
+}
