@@ -64,6 +64,8 @@ enum State {
 struct Waiting {
     token: PublishToken,
     publish: Publish,
+    /// The server limits it was checked against ([`Session::limits_generation`]).
+    checked_under: Option<u64>,
 }
 
 /// The sans-IO MQTT client session: see the [crate documentation](crate).
@@ -79,6 +81,9 @@ pub struct Session {
     connections: u64,
     limits: ServerLimits,
     limits_known: bool,
+    /// Counts the CONNACKs that set `limits`: a publish checked under the current count need
+    /// not be checked again.
+    limits_generation: u64,
     keep_alive: Option<KeepAlive>,
     ids: PacketIdAllocator,
     inflight: Inflight,
@@ -172,6 +177,7 @@ impl Session {
             connections: 0,
             limits: ServerLimits::default(),
             limits_known: false,
+            limits_generation: 0,
             keep_alive: None,
             ids: PacketIdAllocator::new(),
             inflight: Inflight::new(),
@@ -328,7 +334,11 @@ impl Session {
         publish.packet_id = None;
         self.check_publish(&publish)?;
         let token = self.new_publish_token();
-        let waiting = Waiting { token, publish };
+        let waiting = Waiting {
+            token,
+            publish,
+            checked_under: self.limits_known.then_some(self.limits_generation),
+        };
         match self
             .waiting
             .push(waiting, |w| w.publish.qos == QoS::AtMostOnce)

@@ -107,6 +107,7 @@ impl Session {
             ServerLimits::default()
         };
         self.limits_known = true;
+        self.limits_generation += 1;
         let mut keep_alive = self.config.keep_alive;
         if let Some(server_keep_alive) = connack.properties.server_keep_alive.filter(|_| v5) {
             keep_alive = server_keep_alive;
@@ -210,6 +211,7 @@ impl Session {
                     resend.push(Waiting {
                         token: entry.token,
                         publish,
+                        checked_under: None,
                     });
                 }
             }

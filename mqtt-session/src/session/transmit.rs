@@ -51,11 +51,22 @@ impl Session {
             {
                 return;
             }
-            let Some(Waiting { token, mut publish }) = self.waiting.pop_front() else {
+            let Some(Waiting {
+                token,
+                mut publish,
+                checked_under,
+            }) = self.waiting.pop_front()
+            else {
                 return;
             };
             // Limits may have changed since it was accepted (a new server).
-            if let Err(error) = self.check_publish(&publish) {
+            let checked = checked_under == Some(self.limits_generation);
+            let verdict = if checked {
+                Ok(())
+            } else {
+                self.check_publish(&publish)
+            };
+            if let Err(error) = verdict {
                 self.events.push_back(Event::PublishDone {
                     token,
                     result: Err(PublishError::Refused(error)),
@@ -77,8 +88,11 @@ impl Session {
             }
             let Some(packet_id) = self.ids.allocate() else {
                 // Cannot happen: checked above.
-                self.waiting
-                    .push_front_all(std::iter::once(Waiting { token, publish }));
+                self.waiting.push_front_all(std::iter::once(Waiting {
+                    token,
+                    publish,
+                    checked_under,
+                }));
                 return;
             };
             publish.packet_id = Some(packet_id);
