@@ -81,6 +81,12 @@ impl Session {
     /// An outgoing exchange is over: frees its identifier and window slot, tells the
     /// application, and lets waiting publishes go.
     pub(super) fn finish_outgoing(&mut self, id: u16, result: Result<PublishAck, PublishError>) {
+        self.complete_outgoing(id, result);
+        self.pump();
+    }
+
+    /// [`Session::finish_outgoing`] without sending what waits (for the pump itself).
+    pub(super) fn complete_outgoing(&mut self, id: u16, result: Result<PublishAck, PublishError>) {
         let Some(entry) = self.inflight.remove(id) else {
             return;
         };
@@ -100,7 +106,6 @@ impl Session {
             token: entry.token,
             result,
         });
-        self.pump();
     }
 
     pub(super) fn on_pubrel(&mut self, pubrel: PubRel) -> Result<(), ProtocolError> {

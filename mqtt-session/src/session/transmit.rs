@@ -35,12 +35,17 @@ impl Session {
                     }
                     let mut publish = entry.publish.clone();
                     publish.dup = true;
-                    if let Some(packet_id) = id {
-                        self.inflight.mark_sent(packet_id.get());
-                        self.out_window.insert(packet_id.get());
+                    let Some(packet_id) = id else {
+                        continue;
+                    };
+                    self.inflight.mark_sent(packet_id.get());
+                    if let Err(error) = self.write_publish(publish) {
+                        // A server with a smaller Maximum Packet Size than the one it was
+                        // first sent to: it cannot be sent again, so it fails.
+                        self.complete_outgoing(packet_id.get(), Err(PublishError::Refused(error)));
+                        continue;
                     }
-                    // Already checked against this server's limits when first sent.
-                    let _ = self.write_publish(publish);
+                    self.out_window.insert(packet_id.get());
                 }
             }
         }

@@ -430,3 +430,34 @@ fn a_restarted_process_resumes_from_a_file_store() {
     h.expect_sent([PubRec::new(id(9))]);
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_message_too_large_for_the_new_server_fails_instead_of_being_sent_again() {
+    shows!("5.0", "MQTT-3.2.2-15");
+    let mut h = Harness::connected(persistent(V5));
+    let big = mqtt_codec::Publish::new(topic("t"), vec![1u8; 200], QoS::AtLeastOnce);
+    let token = h.session.publish(big).unwrap();
+    h.publish_all("t", &[("small", QoS::AtLeastOnce)]);
+    h.sent();
+    h.lose_connection();
+    h.events();
+    let mut connack = connack_ok(true);
+    connack.properties.maximum_packet_size = std::num::NonZeroU32::new(100);
+    let (_, sent) = h.reconnect(connack);
+    assert_eq!(
+        sent,
+        [Packet::Publish(sent_publish(
+            "t",
+            "small",
+            QoS::AtLeastOnce,
+            Some(2),
+            true
+        ))]
+    );
+    let failed = h.events().into_iter().any(|event| {
+        matches!(event, Event::PublishDone { token: t, result: Err(PublishError::Refused(
+            mqtt_session::CommandError::PacketTooLarge { maximum: 100, .. })) } if t == token)
+    });
+    assert!(failed);
+    assert_eq!(h.session.in_flight().count(), 1);
+}
