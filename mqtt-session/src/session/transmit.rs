@@ -43,6 +43,10 @@ impl Session {
                         // A server with a smaller Maximum Packet Size than the one it was
                         // first sent to: it cannot be sent again, so it fails.
                         self.complete_outgoing(packet_id.get(), Err(PublishError::Refused(error)));
+                        if !matches!(self.state, State::Connected) {
+                            // The store failed: the connection is over.
+                            return;
+                        }
                         continue;
                     }
                     self.out_window.insert(packet_id.get());
