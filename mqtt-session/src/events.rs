@@ -3,12 +3,12 @@
 
 use mqtt_codec::{
     Auth, ConnAck, Disconnect, DisconnectReasonCode, PacketId, PubAck, PubComp, PubRec, Publish,
-    QoS, SubAck, UnsubAck,
+    QoS, SubAck, TopicFilter, UnsubAck,
 };
 
 use crate::auth::AuthError;
 use crate::connect::Connected;
-use crate::error::{ProtocolError, PublishError};
+use crate::error::{CommandError, ProtocolError, PublishError};
 use crate::store::StoreError;
 
 /// Identifies one accepted publish until its [`Event::PublishDone`].
@@ -156,6 +156,14 @@ pub enum Event {
     /// Subscriptions were made again after the server lost the session; the SUBACK of one of
     /// them.
     SubscriptionRestored(SubAck),
+    /// A subscription could not be made again after the server lost the session (the new
+    /// server's limits refuse it); it is forgotten.
+    SubscriptionNotRestored {
+        /// Its filter.
+        filter: TopicFilter,
+        /// Why.
+        error: CommandError,
+    },
     /// A re-authentication succeeded (the server's AUTH 0x00).
     Reauthenticated(Auth),
     /// The connection is over: flush [`crate::Session::poll_transmit`], then close it.

@@ -225,12 +225,25 @@ impl Session {
         for subscription in granted {
             let token = self.new_request_token();
             // One SUBSCRIBE per filter keeps each one's properties (Subscription Identifier).
-            let _ = self.send_subscribe(
-                token,
-                vec![(subscription.filter, subscription.options)],
-                subscription.properties,
-                true,
+            let filter = subscription.filter.clone();
+            let checked = self.check_subscribe(
+                &[(filter.clone(), subscription.options)],
+                &subscription.properties,
             );
+            let sent = checked.and_then(|()| {
+                self.send_subscribe(
+                    token,
+                    vec![(subscription.filter, subscription.options)],
+                    subscription.properties,
+                    true,
+                )
+            });
+            if let Err(error) = sent {
+                // The new server does not take it (size, features): say so, and forget it.
+                self.subscriptions.revoke(&filter);
+                self.events
+                    .push_back(Event::SubscriptionNotRestored { filter, error });
+            }
         }
     }
 }

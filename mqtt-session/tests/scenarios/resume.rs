@@ -461,3 +461,28 @@ fn a_message_too_large_for_the_new_server_fails_instead_of_being_sent_again() {
     assert!(failed);
     assert_eq!(h.session.in_flight().count(), 1);
 }
+
+#[test]
+fn a_subscription_the_new_server_refuses_is_reported_not_dropped_silently() {
+    let mut h = Harness::connected(persistent(V5));
+    h.subscribe_to(&[("plain", QoS::AtLeastOnce), ("wild/#", QoS::AtLeastOnce)]);
+    h.broker(SubAck::new(
+        id(1),
+        vec![SubscribeReasonCode::GrantedQoS1; 2],
+    ))
+    .unwrap();
+    h.events();
+    h.lose_connection();
+    let mut connack = connack_ok(false);
+    connack.properties.wildcard_subscription_available = Some(false);
+    let (_, sent) = h.reconnect(connack);
+    match sent.as_slice() {
+        [Packet::Subscribe(subscribe)] => assert_eq!(subscribe.filters[0].0, filter("plain")),
+        other => panic!("{other:?}"),
+    }
+    assert!(h.events().iter().any(|event| matches!(
+        event,
+        Event::SubscriptionNotRestored { filter: f, .. } if *f == filter("wild/#")
+    )));
+    assert_eq!(h.session.subscriptions().count(), 1);
+}
