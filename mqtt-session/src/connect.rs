@@ -47,12 +47,18 @@ pub struct SessionConfig {
     /// Clean Start (5.0) / Clean Session (3.x) of the first connection. Later connections of
     /// a 5.0 session ask to resume (Clean Start 0); 3.x ones repeat this flag.
     ///
-    /// With 5.0, a session that holds no state (a new [`crate::MemoryStore`], or a store that
-    /// never saw a CONNACK) and asks to resume must not be given an existing session: a CONNACK
-    /// with Session Present 1 then ends the connection [MQTT-3.2.2-4] and the next connection
-    /// asks for a clean start. Keep the state in a [`crate::FileStore`] to resume across
-    /// restarts.
+    /// A new session (a new [`crate::MemoryStore`], or a store that never saw a CONNACK) that
+    /// asks to resume counts its state as empty, unless
+    /// [`empty_state_may_resume`](Self::empty_state_may_resume) is off.
     pub clean_start: bool,
+    /// Whether a new session asking to resume (Clean Start 0) may take over the session the
+    /// broker kept (Session Present 1) with an empty state of its own. On by default: this is
+    /// what a persistent subscriber that restarts needs to receive what was queued for it,
+    /// and an empty state is safe (nothing of ours was in flight; a PUBREL for an unknown id
+    /// is completed with 0x92). Off, 5.0 sessions follow [MQTT-3.2.2-4] to the letter: such a
+    /// CONNACK ends the connection and the next one asks for a clean start, which discards
+    /// what the broker queued; keep the state in a [`crate::FileStore`] to resume then.
+    pub empty_state_may_resume: bool,
     /// Keep alive in seconds (0: off).
     pub keep_alive: u16,
     /// How long to wait for a PINGRESP before the connection counts as dead; `None`: as long
@@ -104,6 +110,7 @@ impl SessionConfig {
             version,
             client_id: client_id.into(),
             clean_start: true,
+            empty_state_may_resume: true,
             keep_alive: 60,
             pingresp_timeout: None,
             connack_timeout: Duration::from_secs(30),

@@ -95,7 +95,7 @@ impl Session {
             if clean_start {
                 return Err(ProtocolError::SessionPresentOnCleanStart);
             }
-            if v5 && !self.established {
+            if v5 && !self.established && !self.config.empty_state_may_resume {
                 self.force_clean_start = true;
                 return Err(ProtocolError::SessionPresentWithoutState);
             }

@@ -316,6 +316,7 @@ fn session_present_without_session_state_closes_and_next_time_starts_clean() {
     shows!("5.0", "MQTT-3.2.2-4");
     let mut config = config(V5);
     config.clean_start = false;
+    config.empty_state_may_resume = false;
     let mut h = Harness::new(config);
     h.session.connect(h.now).unwrap();
     h.sent();
@@ -329,6 +330,22 @@ fn session_present_without_session_state_closes_and_next_time_starts_clean() {
     h.events();
     let (clean_start, _) = h.reconnect(connack_ok(false));
     assert!(clean_start, "the next connection asks for a new session");
+}
+
+#[test]
+fn a_new_session_resuming_by_default_takes_over_the_brokers_session() {
+    // The default: an empty state counts as the session state, so a restarted persistent
+    // subscriber keeps what the broker queued for it.
+    let mut config = config(V5);
+    config.clean_start = false;
+    let mut h = Harness::new(config);
+    h.session.connect(h.now).unwrap();
+    h.sent();
+    assert_eq!(h.broker(connack_ok(true)), Ok(()));
+    match h.events().as_slice() {
+        [Event::Connected(connected)] => assert!(connected.session_present),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
