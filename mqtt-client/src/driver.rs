@@ -1,0 +1,809 @@
+//! The [`Driver`]: the one future that does all of a client's I/O and timers.
+//!
+//! It owns the protocol engine ([`mqtt_session::Session`]), the connection and the
+//! receiving ends of the command channels. Each time it is polled it takes the commands
+//! waiting, feeds the session what was read and the time, writes what the session wants
+//! written, and hands the session's events to whoever waits for them. It never waits for the
+//! application: answers go through one-shot channels, messages and events through unbounded
+//! ones. So a task may publish from inside its message loop without deadlock, at any load.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_io::Timer;
+use bytes::{Buf, BytesMut};
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use futures_lite::{AsyncWriteExt, Stream};
+use mqtt_codec::{
+    ConnectReasonCode, Disconnect, ProtocolVersion, SubscriptionId, TopicFilter,
+    UnsubscribeProperties,
+};
+use mqtt_session::{
+    ConnectionState, DisconnectReason, Event as SessionEvent, PublishToken, RequestToken, Session,
+};
+use mqtt_transport::{BoxedStream, BrokerAddress, Connector};
+
+use crate::backoff::{Reconnect, Sleeper};
+use crate::client::{Command, DisconnectOptions, PublishCommand, Reply};
+use crate::error::ClientError;
+use crate::events::{Event, Listeners, Message, Published};
+use crate::options::Options;
+use crate::routing::{Router, SubscribeRequest, Subscription};
+
+/// How many rounds one poll of the driver may make before it yields to other tasks (so that
+/// many clients share one thread fairly).
+const ROUNDS_PER_POLL: u32 = 32;
+/// How much is read from the connection at a time.
+const READ_CHUNK: usize = 16 * 1024;
+/// How long closing a finished connection may take.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A publish the session accepted, waiting for its end.
+struct PendingPublish {
+    id: u64,
+    reply: Reply<Published>,
+}
+
+struct PendingSubscribe {
+    request: SubscribeRequest,
+    key: u64,
+    receiver: async_channel::Receiver<Message>,
+    reply: Reply<Subscription>,
+}
+
+struct PendingUnsubscribe {
+    filters: Vec<TopicFilter>,
+    properties: UnsubscribeProperties,
+    reply: Reply<mqtt_codec::UnsubAck>,
+}
+
+/// A SUBSCRIBE or UNSUBSCRIBE waiting for a connection.
+enum Request {
+    Subscribe(PendingSubscribe),
+    Unsubscribe(PendingUnsubscribe),
+}
+
+/// How a connection ended.
+enum End {
+    /// The application's disconnect is done, or every handle is gone: the driver ends.
+    Stop,
+    /// Retrying will not help: the driver ends with this error.
+    Fatal(ClientError),
+    /// Lost; reconnect if set to. The error says why.
+    Lost(ClientError),
+}
+
+/// What a phase without connection ended with.
+enum Offline<T> {
+    Done(T),
+    Stop,
+}
+
+/// Runs one client: all its I/O and timers, in one future. Made by
+/// [`Client::new`](crate::Client::new); run it with [`Driver::run`] on any executor.
+pub struct Driver {
+    session: Session,
+    brokers: Vec<BrokerAddress>,
+    next_broker: usize,
+    connector: Arc<dyn Connector>,
+    sleeper: Arc<dyn Sleeper>,
+    reconnect: Reconnect,
+    control: Pin<Box<async_channel::Receiver<Command>>>,
+    publishes: Pin<Box<async_channel::Receiver<PublishCommand>>>,
+    listeners: Arc<Listeners>,
+    router: Router,
+    queue_capacity: usize,
+    assign_subscription_ids: bool,
+    next_subscription_id: u32,
+    publish_replies: HashMap<PublishToken, PendingPublish>,
+    /// QoS 0 publishes encoded but not yet written: done when `bytes_written` reaches the mark.
+    unwritten: VecDeque<(u64, PendingPublish)>,
+    subscribes: HashMap<RequestToken, PendingSubscribe>,
+    unsubscribes: HashMap<RequestToken, PendingUnsubscribe>,
+    offline_requests: VecDeque<Request>,
+    disconnect: Option<(DisconnectOptions, Option<Reply<()>>)>,
+    handles_gone: bool,
+    failures: u32,
+    /// The reason of the connection that just ended, once the session said so.
+    ended: Option<DisconnectReason>,
+    /// An I/O error that ended the connection.
+    io_error: Option<ClientError>,
+    read_buf: BytesMut,
+    write_buf: BytesMut,
+    scratch: Vec<u8>,
+    bytes_queued: u64,
+    bytes_written: u64,
+    needs_flush: bool,
+    timer: Timer,
+    timer_at: Option<Instant>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("session", &self.session)
+            .field("brokers", &self.brokers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    pub(crate) fn new(
+        options: Options,
+        control: async_channel::Receiver<Command>,
+        publishes: async_channel::Receiver<PublishCommand>,
+        listeners: Arc<Listeners>,
+    ) -> Self {
+        let queue_capacity = options.session.queue_capacity;
+        let mut session = Session::new(options.session);
+        if let Some(authenticator) = options.authenticator {
+            session.set_authenticator(authenticator);
+        }
+        Self {
+            session,
+            brokers: options.brokers,
+            next_broker: 0,
+            connector: options.connector,
+            sleeper: options.sleeper,
+            reconnect: options.reconnect,
+            control: Box::pin(control),
+            publishes: Box::pin(publishes),
+            listeners,
+            router: Router::default(),
+            queue_capacity,
+            assign_subscription_ids: options.subscription_identifiers,
+            next_subscription_id: 1,
+            publish_replies: HashMap::new(),
+            unwritten: VecDeque::new(),
+            subscribes: HashMap::new(),
+            unsubscribes: HashMap::new(),
+            offline_requests: VecDeque::new(),
+            disconnect: None,
+            handles_gone: false,
+            failures: 0,
+            ended: None,
+            io_error: None,
+            read_buf: BytesMut::new(),
+            write_buf: BytesMut::new(),
+            scratch: vec![0; READ_CHUNK],
+            bytes_queued: 0,
+            bytes_written: 0,
+            needs_flush: false,
+            timer: Timer::never(),
+            timer_at: None,
+        }
+    }
+
+    /// Runs the client until it is disconnected, refused for good, or (without reconnection)
+    /// its connection ends; every handle's pending operation then fails with
+    /// [`ClientError::Closed`] and every stream ends.
+    ///
+    /// `Ok` after [`Client::disconnect`](crate::Client::disconnect) or when every handle was
+    /// dropped; otherwise the error that ended it.
+    ///
+    /// Drop safety: dropping the future closes the connection abruptly (no DISCONNECT: the
+    /// broker publishes the Will); pending operations fail with [`ClientError::Closed`].
+    pub async fn run(mut self) -> Result<(), ClientError> {
+        let result = self.run_connections().await;
+        if let Err(error) = &result {
+            self.emit(Event::Error(error.clone()));
+        }
+        self.router.close();
+        self.listeners.emit(Event::Closed);
+        self.listeners.close();
+        // Dropping `self` drops every reply channel: their futures see Closed.
+        result
+    }
+
+    async fn run_connections(&mut self) -> Result<(), ClientError> {
+        loop {
+            if self.should_stop_offline() {
+                return Ok(());
+            }
+            let address = self.brokers[self.next_broker].clone();
+            self.emit(Event::Connecting {
+                address: address.clone(),
+                attempt: self.failures,
+            });
+            let connector = self.connector.clone();
+            let target = address.clone();
+            let connect = async move { connector.connect(&target).await };
+            let error = match self.offline(connect).await {
+                Offline::Stop => return Ok(()),
+                Offline::Done(Err(error)) => {
+                    let error = ClientError::from(error);
+                    self.emit(Event::Error(error.clone()));
+                    error
+                }
+                Offline::Done(Ok(stream)) => match self.connection(stream).await {
+                    End::Stop => return Ok(()),
+                    End::Fatal(error) => return Err(error),
+                    End::Lost(error) => error,
+                },
+            };
+            let Reconnect::Backoff(backoff) = &self.reconnect else {
+                return Err(error);
+            };
+            self.next_broker = (self.next_broker + 1) % self.brokers.len();
+            let delay = backoff.delay_with_jitter(self.failures);
+            self.failures = self.failures.saturating_add(1);
+            self.emit(Event::Reconnecting {
+                address: self.brokers[self.next_broker].clone(),
+                delay,
+                failures: self.failures,
+            });
+            let sleep = self.sleeper.sleep(delay);
+            if let Offline::Stop = self.offline(sleep).await {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Whether to end now, with no connection: disconnect asked (and nothing to wait for),
+    /// or every handle gone.
+    fn should_stop_offline(&mut self) -> bool {
+        if self.handles_gone {
+            return true;
+        }
+        match &self.disconnect {
+            Some((options, _)) if !options.wait_for_in_flight || self.nothing_in_flight() => {
+                if let Some((_, Some(reply))) = self.disconnect.take() {
+                    let _ = reply.try_send(Ok(()));
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn nothing_in_flight(&self) -> bool {
+        self.session.in_flight().next().is_none()
+            && self.session.waiting_len() == 0
+            && self.publishes.is_empty()
+    }
+
+    /// Runs `future` while taking commands (no connection).
+    async fn offline<F: Future>(&mut self, future: F) -> Offline<F::Output> {
+        let mut future = std::pin::pin!(future);
+        poll_fn(|cx| {
+            loop {
+                let progress = self.take_commands(cx);
+                self.dispatch_events();
+                if self.should_stop_offline() {
+                    return Poll::Ready(Offline::Stop);
+                }
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Offline::Done(output));
+                }
+                if !progress {
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
+    }
+
+    /// Speaks MQTT over `stream` until the connection ends.
+    async fn connection(&mut self, mut stream: BoxedStream) -> End {
+        self.read_buf.clear();
+        self.write_buf.clear();
+        self.ended = None;
+        self.io_error = None;
+        self.needs_flush = false;
+        if let Err(error) = self.session.connect(Instant::now()) {
+            return End::Fatal(ClientError::Refused(error));
+        }
+        poll_fn(|cx| self.poll_connection(cx, &mut stream)).await;
+        let close = async {
+            let _ = stream.close().await;
+        };
+        futures_lite::future::or(close, async {
+            Timer::after(CLOSE_TIMEOUT).await;
+        })
+        .await;
+        self.fail_unwritten();
+        let reason = self
+            .ended
+            .take()
+            .unwrap_or(DisconnectReason::ConnectionLost);
+        self.connection_end(reason)
+    }
+
+    /// What the end of a connection means for the driver.
+    fn connection_end(&mut self, reason: DisconnectReason) -> End {
+        if let Some(error) = self.io_error.take() {
+            return End::Lost(error);
+        }
+        match reason {
+            DisconnectReason::Local(_) => {
+                if let Some((_, Some(reply))) = self.disconnect.take() {
+                    let _ = reply.try_send(Ok(()));
+                }
+                End::Stop
+            }
+            DisconnectReason::Refused(connack) if refusal_is_final(connack.code) => {
+                End::Fatal(ClientError::ConnectionRefused(Box::new(connack)))
+            }
+            DisconnectReason::ProtocolViolation(error) => End::Lost(ClientError::Protocol(error)),
+            other => End::Lost(ClientError::Disconnected(Box::new(other))),
+        }
+    }
+
+    fn poll_connection(&mut self, cx: &mut Context<'_>, stream: &mut BoxedStream) -> Poll<()> {
+        for _ in 0..ROUNDS_PER_POLL {
+            let now = Instant::now();
+            let mut progress = self.take_commands(cx);
+            self.check_disconnect();
+            if self.session.poll_timeout().is_some_and(|at| at <= now) {
+                self.session.handle_timeout(now);
+                progress = true;
+            }
+            if self.ended.is_none() {
+                progress |= self.poll_read(cx, stream, now);
+            }
+            self.transmit(now);
+            progress |= self.dispatch_events();
+            self.transmit(now);
+            progress |= self.poll_write(cx, stream);
+            if self.ended.is_some() && (self.write_buf.is_empty() || self.io_error.is_some()) {
+                return Poll::Ready(());
+            }
+            if !progress {
+                match self.session.poll_timeout() {
+                    Some(at) => {
+                        if self.timer_at != Some(at) {
+                            self.timer.set_at(at);
+                            self.timer_at = Some(at);
+                        }
+                        if Pin::new(&mut self.timer).poll(cx).is_pending() {
+                            return Poll::Pending;
+                        }
+                        self.timer_at = None;
+                    }
+                    None => return Poll::Pending,
+                }
+            }
+        }
+        // Let other tasks run; come back at once.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// Reads what the connection has; feeds it to the session.
+    fn poll_read(&mut self, cx: &mut Context<'_>, stream: &mut BoxedStream, now: Instant) -> bool {
+        match Pin::new(&mut *stream).poll_read(cx, &mut self.scratch) {
+            Poll::Pending => false,
+            Poll::Ready(Ok(0)) => {
+                self.session.connection_lost();
+                true
+            }
+            Poll::Ready(Ok(count)) => {
+                self.read_buf.extend_from_slice(&self.scratch[..count]);
+                if let Err(error) = self.session.handle_read(&mut self.read_buf, now) {
+                    self.emit(Event::Error(ClientError::Protocol(error)));
+                }
+                true
+            }
+            Poll::Ready(Err(error)) => {
+                self.io_failed(error);
+                true
+            }
+        }
+    }
+
+    /// Writes what is waiting; returns whether anything was written.
+    fn poll_write(&mut self, cx: &mut Context<'_>, stream: &mut BoxedStream) -> bool {
+        let mut progress = false;
+        while !self.write_buf.is_empty() && self.io_error.is_none() {
+            match Pin::new(&mut *stream).poll_write(cx, &self.write_buf) {
+                Poll::Pending => break,
+                Poll::Ready(Ok(0)) => {
+                    self.io_failed(std::io::ErrorKind::WriteZero.into());
+                }
+                Poll::Ready(Ok(count)) => {
+                    self.write_buf.advance(count);
+                    self.bytes_written += count as u64;
+                    self.needs_flush = true;
+                    progress = true;
+                }
+                Poll::Ready(Err(error)) => self.io_failed(error),
+            }
+        }
+        if self.write_buf.is_empty() && self.needs_flush && self.io_error.is_none() {
+            match Pin::new(&mut *stream).poll_flush(cx) {
+                Poll::Pending => {}
+                Poll::Ready(Ok(())) => self.needs_flush = false,
+                Poll::Ready(Err(error)) => self.io_failed(error),
+            }
+        }
+        if progress {
+            self.complete_written();
+        }
+        progress
+    }
+
+    fn io_failed(&mut self, error: std::io::Error) {
+        let error = ClientError::from(error);
+        self.emit(Event::Error(error.clone()));
+        self.io_error = Some(error);
+        self.write_buf.clear();
+        self.session.connection_lost();
+        self.dispatch_events();
+    }
+
+    fn transmit(&mut self, now: Instant) {
+        let count = self.session.poll_transmit(now, &mut self.write_buf);
+        self.bytes_queued += count as u64;
+    }
+
+    /// QoS 0 publishes whose bytes have all been written are done.
+    fn complete_written(&mut self) {
+        while let Some((mark, _)) = self.unwritten.front() {
+            if *mark > self.bytes_written {
+                break;
+            }
+            if let Some((_, pending)) = self.unwritten.pop_front() {
+                self.finish_publish(pending, Ok(Published::Written));
+            }
+        }
+    }
+
+    fn fail_unwritten(&mut self) {
+        while let Some((_, pending)) = self.unwritten.pop_front() {
+            self.finish_publish(pending, Err(ClientError::NotWritten));
+        }
+    }
+
+    // ----- commands -----
+
+    /// Takes every waiting command, and publishes while the session's queue has room.
+    /// Returns whether any was taken.
+    fn take_commands(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        loop {
+            match self.control.as_mut().poll_next(cx) {
+                Poll::Ready(Some(command)) => {
+                    self.command(command);
+                    progress = true;
+                }
+                Poll::Ready(None) => {
+                    self.note_handles_gone();
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        let stop_taking = self
+            .disconnect
+            .as_ref()
+            .is_some_and(|(options, _)| !options.wait_for_in_flight);
+        while !stop_taking && self.session.waiting_len() < self.queue_capacity {
+            match self.publishes.as_mut().poll_next(cx) {
+                Poll::Ready(Some(command)) => {
+                    self.publish(command);
+                    progress = true;
+                }
+                Poll::Ready(None) => {
+                    self.note_handles_gone();
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        progress
+    }
+
+    /// Every handle is gone: deliver what was accepted (while connected), then say goodbye.
+    fn note_handles_gone(&mut self) {
+        if self.control.is_closed() && self.publishes.is_closed() && !self.handles_gone {
+            self.handles_gone = true;
+            if self.disconnect.is_none() {
+                self.disconnect = Some((DisconnectOptions::new().wait_for_in_flight(true), None));
+            }
+        }
+    }
+
+    fn publish(&mut self, command: PublishCommand) {
+        let PublishCommand { id, publish, reply } = command;
+        match self.session.publish(publish) {
+            Ok(token) => {
+                self.publish_replies
+                    .insert(token, PendingPublish { id, reply });
+            }
+            Err(error) => {
+                self.finish_publish(PendingPublish { id, reply }, Err(error.into()));
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Subscribe { request, reply } => {
+                let filters = request
+                    .filters
+                    .iter()
+                    .map(|(filter, _)| filter.clone())
+                    .collect();
+                let (key, receiver) = self
+                    .router
+                    .add(filters, request.properties.subscription_identifier);
+                let pending = PendingSubscribe {
+                    request,
+                    key,
+                    receiver,
+                    reply,
+                };
+                if self.session.state() == ConnectionState::Connected {
+                    self.send_subscribe(pending);
+                } else {
+                    self.offline_requests.push_back(Request::Subscribe(pending));
+                }
+            }
+            Command::Unsubscribe {
+                filters,
+                properties,
+                reply,
+            } => {
+                let pending = PendingUnsubscribe {
+                    filters,
+                    properties,
+                    reply,
+                };
+                if self.session.state() == ConnectionState::Connected {
+                    self.send_unsubscribe(pending);
+                } else {
+                    self.offline_requests
+                        .push_back(Request::Unsubscribe(pending));
+                }
+            }
+            Command::Acknowledge {
+                token,
+                code,
+                properties,
+                reply,
+            } => {
+                let result = self
+                    .session
+                    .acknowledge_with(token, code, properties)
+                    .map_err(ClientError::from);
+                let _ = reply.try_send(result);
+            }
+            Command::Disconnect { options, reply } => {
+                if let Some((_, Some(earlier))) = self.disconnect.take() {
+                    let _ = earlier.try_send(Ok(()));
+                }
+                self.disconnect = Some((options, Some(reply)));
+            }
+            Command::Reauthenticate { reply } => {
+                let result = self.session.reauthenticate().map_err(ClientError::from);
+                let _ = reply.try_send(result);
+            }
+        }
+    }
+
+    /// Sends DISCONNECT when one was asked for and what it waits for is done.
+    fn check_disconnect(&mut self) {
+        let Some((options, _)) = &self.disconnect else {
+            return;
+        };
+        if self.ended.is_some() || self.session.state() == ConnectionState::Disconnected {
+            return;
+        }
+        if options.wait_for_in_flight
+            && (!self.nothing_in_flight() || self.session.state() != ConnectionState::Connected)
+        {
+            return;
+        }
+        let mut disconnect = Disconnect::new(options.reason);
+        disconnect.properties = options.properties.clone();
+        if let Err(error) = self.session.disconnect(disconnect) {
+            // Only a 5.0 Session Expiry rule can refuse it: disconnect plainly instead.
+            self.emit(Event::Error(error.into()));
+            let _ = self.session.disconnect(Disconnect::new(options.reason));
+        }
+    }
+
+    fn send_subscribe(&mut self, mut pending: PendingSubscribe) {
+        if pending.request.properties.subscription_identifier.is_none()
+            && self.assign_subscription_ids
+            && self.session.config().version == ProtocolVersion::V5
+            && self
+                .session
+                .server_limits()
+                .is_some_and(|limits| limits.subscription_identifiers_available)
+        {
+            let id = SubscriptionId::new(self.next_subscription_id);
+            self.next_subscription_id = self.next_subscription_id % SubscriptionId::MAX + 1;
+            pending.request.properties.subscription_identifier = id;
+            self.router.set_identifier(pending.key, id);
+        }
+        match self.session.subscribe(
+            pending.request.filters.clone(),
+            pending.request.properties.clone(),
+        ) {
+            Ok(token) => {
+                self.subscribes.insert(token, pending);
+            }
+            Err(error) => {
+                self.router.remove(pending.key);
+                let _ = pending.reply.try_send(Err(error.into()));
+            }
+        }
+    }
+
+    fn send_unsubscribe(&mut self, pending: PendingUnsubscribe) {
+        match self
+            .session
+            .unsubscribe(pending.filters.clone(), pending.properties.clone())
+        {
+            Ok(token) => {
+                self.unsubscribes.insert(token, pending);
+            }
+            Err(error) => {
+                let _ = pending.reply.try_send(Err(error.into()));
+            }
+        }
+    }
+
+    // ----- session events -----
+
+    /// Hands every session event to whoever waits for it; returns whether there was any.
+    fn dispatch_events(&mut self) -> bool {
+        let mut any = false;
+        while let Some(event) = self.session.poll_event() {
+            any = true;
+            self.session_event(event);
+        }
+        any
+    }
+
+    fn session_event(&mut self, event: SessionEvent) {
+        match event {
+            SessionEvent::Connected(connected) => {
+                self.failures = 0;
+                self.emit(Event::Connected(connected));
+                for request in std::mem::take(&mut self.offline_requests) {
+                    match request {
+                        Request::Subscribe(pending) => self.send_subscribe(pending),
+                        Request::Unsubscribe(pending) => self.send_unsubscribe(pending),
+                    }
+                }
+            }
+            SessionEvent::Message(message) => {
+                let message = Message::new(message);
+                if let Some(message) = self.router.route(message) {
+                    if self.listeners.any() {
+                        self.listeners.emit(Event::Message(message));
+                    } else if let Some(token) = message.ack_token() {
+                        // Nobody to give it to: acknowledge it so that the broker goes on.
+                        let _ = self.session.acknowledge(token);
+                    }
+                }
+            }
+            SessionEvent::PublishDone { token, result } => {
+                let Some(pending) = self.publish_replies.remove(&token) else {
+                    return;
+                };
+                match result {
+                    Ok(mqtt_session::PublishAck::Written) => {
+                        // Encoded: done once its bytes are written.
+                        let mark = self.bytes_queued;
+                        self.unwritten.push_back((mark, pending));
+                        if self.bytes_written >= mark {
+                            self.complete_written();
+                        }
+                    }
+                    Ok(ack) => self.finish_publish(pending, Ok(ack.into())),
+                    Err(error) => self.finish_publish(pending, Err(error.into())),
+                }
+            }
+            SessionEvent::SubscribeDone { token, result } => {
+                let Some(pending) = self.subscribes.remove(&token) else {
+                    return;
+                };
+                match result {
+                    Ok(suback) => {
+                        self.router.granted(pending.key, &suback);
+                        self.emit(Event::Subscribed {
+                            suback: suback.clone(),
+                            restored: false,
+                        });
+                        let result = if suback.codes.iter().all(|code| code.is_error()) {
+                            Err(ClientError::SubscribeRefused(Box::new(suback)))
+                        } else {
+                            Ok(Subscription {
+                                suback,
+                                filters: pending
+                                    .request
+                                    .filters
+                                    .iter()
+                                    .map(|(filter, _)| filter.clone())
+                                    .collect(),
+                                identifier: pending.request.properties.subscription_identifier,
+                                receiver: Box::pin(pending.receiver),
+                            })
+                        };
+                        let _ = pending.reply.try_send(result);
+                    }
+                    // Cut off by the connection's end: sent again on the next one.
+                    Err(_) => self.offline_requests.push_back(Request::Subscribe(pending)),
+                }
+            }
+            SessionEvent::UnsubscribeDone { token, result } => {
+                let Some(pending) = self.unsubscribes.remove(&token) else {
+                    return;
+                };
+                match result {
+                    Ok(unsuback) => {
+                        let v5 = self.session.config().version == ProtocolVersion::V5;
+                        let removed: Vec<TopicFilter> = pending
+                            .filters
+                            .iter()
+                            .enumerate()
+                            .filter(|(index, _)| {
+                                !v5 || unsuback
+                                    .codes
+                                    .get(*index)
+                                    .is_some_and(|code| !code.is_error())
+                            })
+                            .map(|(_, filter)| filter.clone())
+                            .collect();
+                        self.router.unsubscribed(&removed);
+                        self.emit(Event::Unsubscribed(unsuback.clone()));
+                        let _ = pending.reply.try_send(Ok(unsuback));
+                    }
+                    Err(_) => self
+                        .offline_requests
+                        .push_back(Request::Unsubscribe(pending)),
+                }
+            }
+            SessionEvent::SubscriptionRestored(suback) => self.emit(Event::Subscribed {
+                suback,
+                restored: true,
+            }),
+            SessionEvent::SubscriptionNotRestored { filter, error } => {
+                self.router.unsubscribed(std::slice::from_ref(&filter));
+                self.emit(Event::SubscriptionNotRestored {
+                    filter,
+                    error: error.into(),
+                });
+            }
+            SessionEvent::Reauthenticated(auth) => self.emit(Event::Auth(auth)),
+            SessionEvent::Disconnected(reason) => {
+                self.emit(Event::Disconnected(reason.clone()));
+                self.ended = Some(reason);
+            }
+        }
+    }
+
+    fn finish_publish(&mut self, pending: PendingPublish, result: Result<Published, ClientError>) {
+        if self.listeners.any() {
+            self.listeners.emit(Event::Published {
+                id: pending.id,
+                result: result.clone(),
+            });
+        }
+        let _ = pending.reply.try_send(result);
+    }
+
+    fn emit(&self, event: Event) {
+        self.listeners.emit(event);
+    }
+}
+
+/// Whether a refusal is one that trying again cannot fix.
+fn refusal_is_final(code: ConnectReasonCode) -> bool {
+    matches!(
+        code,
+        ConnectReasonCode::UnsupportedProtocolVersion
+            | ConnectReasonCode::ClientIdentifierNotValid
+            | ConnectReasonCode::BadUserNameOrPassword
+            | ConnectReasonCode::NotAuthorized
+            | ConnectReasonCode::Banned
+            | ConnectReasonCode::BadAuthenticationMethod
+    )
+}

@@ -1,0 +1,272 @@
+//! What the client tells the application (luamqtt's events: connect, message, subscribe,
+//! unsubscribe, acknowledge, error, close, auth), as [`Event`]s on an [`Events`] stream, and
+//! the [`Message`] and [`Published`] types.
+
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_lite::Stream;
+use mqtt_codec::{
+    Auth, PubAck, PubComp, PubRec, Publish, PublishProperties, QoS, SubAck, TopicFilter, TopicName,
+    UnsubAck,
+};
+use mqtt_session::{AckToken, Connected, DisconnectReason};
+use mqtt_transport::BrokerAddress;
+
+use crate::error::ClientError;
+
+/// An incoming application message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The PUBLISH as received (topic alias resolved).
+    pub publish: Publish,
+    pub(crate) ack: Option<AckToken>,
+}
+
+impl Message {
+    pub(crate) fn new(message: mqtt_session::Message) -> Self {
+        Self {
+            publish: message.publish,
+            ack: message.ack,
+        }
+    }
+
+    /// The topic it was published to.
+    pub fn topic(&self) -> &str {
+        self.publish.topic.as_str()
+    }
+
+    /// The topic name.
+    pub fn topic_name(&self) -> &TopicName {
+        &self.publish.topic
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &Bytes {
+        &self.publish.payload
+    }
+
+    /// The QoS it came with.
+    pub fn qos(&self) -> QoS {
+        self.publish.qos
+    }
+
+    /// Whether it is a retained message.
+    pub fn retain(&self) -> bool {
+        self.publish.retain
+    }
+
+    /// Whether the broker sent it again (DUP).
+    pub fn dup(&self) -> bool {
+        self.publish.dup
+    }
+
+    /// Its MQTT 5.0 properties.
+    pub fn properties(&self) -> &PublishProperties {
+        &self.publish.properties
+    }
+
+    /// With manual acknowledgement, the token that
+    /// [`Client::acknowledge`](crate::Client::acknowledge) uses (QoS 1 and 2 only).
+    pub fn ack_token(&self) -> Option<AckToken> {
+        self.ack
+    }
+
+    /// Whether the application must acknowledge it (manual acknowledgement, QoS 1 or 2).
+    pub fn needs_ack(&self) -> bool {
+        self.ack.is_some()
+    }
+}
+
+/// How a publish completed: its acknowledgement from the broker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Published {
+    /// QoS 0: written to the connection.
+    Written,
+    /// QoS 1: the broker's PUBACK (reason code below 0x80).
+    PubAck(PubAck),
+    /// QoS 2: the broker's PUBCOMP (after a PUBREC below 0x80).
+    PubComp(PubComp),
+    /// QoS 2: the broker took the message (PUBREC) but lost the session before PUBCOMP; it
+    /// owns the message and nothing is sent again.
+    Received(PubRec),
+}
+
+impl Published {
+    /// The MQTT 5.0 reason code of the acknowledgement (0 for QoS 0, and always 0 on 3.x:
+    /// 0x10 "No matching subscribers" is a success too).
+    pub fn reason_code(&self) -> u8 {
+        match self {
+            Self::Written => 0,
+            Self::PubAck(ack) => ack.code.code(),
+            Self::PubComp(ack) => ack.code.code(),
+            Self::Received(ack) => ack.code.code(),
+        }
+    }
+
+    /// The broker's reason string, if it sent one (MQTT 5.0).
+    pub fn reason_string(&self) -> Option<&str> {
+        match self {
+            Self::Written => None,
+            Self::PubAck(ack) => ack.properties.reason_string.as_deref(),
+            Self::PubComp(ack) => ack.properties.reason_string.as_deref(),
+            Self::Received(ack) => ack.properties.reason_string.as_deref(),
+        }
+    }
+}
+
+impl From<mqtt_session::PublishAck> for Published {
+    fn from(ack: mqtt_session::PublishAck) -> Self {
+        match ack {
+            mqtt_session::PublishAck::Written => Self::Written,
+            mqtt_session::PublishAck::PubAck(ack) => Self::PubAck(ack),
+            mqtt_session::PublishAck::PubComp(ack) => Self::PubComp(ack),
+            mqtt_session::PublishAck::Received(ack) => Self::Received(ack),
+        }
+    }
+}
+
+/// Something that happened to the client, in the order it happened.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Event {
+    /// A connection attempt begins (luamqtt has none; it tells which address is tried).
+    Connecting {
+        /// The broker address tried.
+        address: BrokerAddress,
+        /// 0 for the first attempt, then one more for each attempt since the last success.
+        attempt: u32,
+    },
+    /// The broker accepted the connection (luamqtt's `connect`), with its CONNACK.
+    Connected(Connected),
+    /// A message that no live [`Subscription`](crate::Subscription) stream took (luamqtt's
+    /// `message`): every message when the application uses no subscription streams.
+    Message(Message),
+    /// A SUBACK (luamqtt's `subscribe`): for a [`Client::subscribe`](crate::Client::subscribe),
+    /// or for a subscription restored after the broker lost the session (`restored`).
+    Subscribed {
+        /// The SUBACK.
+        suback: SubAck,
+        /// Made by the client to restore subscriptions after a lost session.
+        restored: bool,
+    },
+    /// A subscription could not be made again after the broker lost the session (the new
+    /// broker's limits refuse it): it is forgotten and its stream ends.
+    SubscriptionNotRestored {
+        /// Its filter.
+        filter: TopicFilter,
+        /// Why.
+        error: ClientError,
+    },
+    /// An UNSUBACK (luamqtt's `unsubscribe`).
+    Unsubscribed(UnsubAck),
+    /// An outgoing publish is over (luamqtt's `acknowledge`): acknowledged, or failed.
+    Published {
+        /// The identifier [`PublishHandle::id`](crate::PublishHandle::id) gives.
+        id: u64,
+        /// The acknowledgement, or why there is none.
+        result: Result<Published, ClientError>,
+    },
+    /// Something went wrong (luamqtt's `error`): a connection attempt failed, the broker broke
+    /// the protocol... The client reconnects if it is set to.
+    Error(ClientError),
+    /// The connection ended (luamqtt's `close`), with the reason.
+    Disconnected(DisconnectReason),
+    /// The client waits `delay` and then tries `address`.
+    Reconnecting {
+        /// The address of the next attempt.
+        address: BrokerAddress,
+        /// How long it waits first.
+        delay: Duration,
+        /// Failed attempts in a row so far.
+        failures: u32,
+    },
+    /// A re-authentication succeeded (luamqtt's `auth`): the broker's AUTH.
+    Auth(Auth),
+    /// The driver has ended: no event comes after this one.
+    Closed,
+}
+
+/// The stream of [`Event`]s, from [`Client::events`](crate::Client::events).
+///
+/// Every `Events` gets every event from the moment it is made. The driver never waits for an
+/// `Events` reader: events queue without bound until read, so read them (or drop the stream).
+/// The stream ends after [`Event::Closed`].
+#[derive(Debug)]
+pub struct Events {
+    receiver: Pin<Box<async_channel::Receiver<Event>>>,
+}
+
+impl Events {
+    /// The next event; `None` once the driver has ended and every event was read.
+    ///
+    /// Dropping this future is safe: no event is lost.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.receiver.recv().await.ok()
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_next(&mut self) -> Option<Event> {
+        self.receiver.try_recv().ok()
+    }
+}
+
+impl Stream for Events {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        self.receiver.as_mut().poll_next(cx)
+    }
+}
+
+/// The readers of events, shared by every handle and the driver.
+#[derive(Debug, Default)]
+pub(crate) struct Listeners {
+    senders: Mutex<Vec<async_channel::Sender<Event>>>,
+}
+
+impl Listeners {
+    pub(crate) fn subscribe(&self) -> Events {
+        let (sender, receiver) = async_channel::unbounded();
+        if let Ok(mut senders) = self.senders.lock() {
+            senders.push(sender);
+        }
+        Events {
+            receiver: Box::pin(receiver),
+        }
+    }
+
+    /// Hands `event` to every live reader, forgetting the ones that are gone.
+    pub(crate) fn emit(&self, event: Event) {
+        let Ok(mut senders) = self.senders.lock() else {
+            return;
+        };
+        senders.retain(|sender| !sender.is_closed());
+        if let Some((last, others)) = senders.split_last() {
+            for sender in others {
+                let _ = sender.try_send(event.clone());
+            }
+            let _ = last.try_send(event);
+        }
+    }
+
+    /// Whether anybody listens (so the driver does not build events for nobody).
+    pub(crate) fn any(&self) -> bool {
+        self.senders
+            .lock()
+            .map(|senders| senders.iter().any(|sender| !sender.is_closed()))
+            .unwrap_or(false)
+    }
+
+    /// Ends every stream.
+    pub(crate) fn close(&self) {
+        if let Ok(mut senders) = self.senders.lock() {
+            for sender in senders.drain(..) {
+                sender.close();
+            }
+        }
+    }
+}
