@@ -23,6 +23,8 @@ pub struct AckQueue<R> {
     front: u64,
     /// Slots still waiting for their reply, by packet identifier.
     pending: HashMap<u16, u64>,
+    /// How many slots (pending or ready) each packet identifier has in the queue.
+    queued: HashMap<u16, usize>,
 }
 
 impl<R> Default for AckQueue<R> {
@@ -42,6 +44,7 @@ impl<R> AckQueue<R> {
             slots: VecDeque::new(),
             front: 0,
             pending: HashMap::new(),
+            queued: HashMap::new(),
         }
     }
 
@@ -57,6 +60,7 @@ impl<R> AckQueue<R> {
             reply: None,
         });
         self.pending.insert(packet_id, seq);
+        *self.queued.entry(packet_id).or_default() += 1;
         true
     }
 
@@ -66,6 +70,12 @@ impl<R> AckQueue<R> {
             packet_id,
             reply: Some(reply),
         });
+        *self.queued.entry(packet_id).or_default() += 1;
+    }
+
+    /// Whether a reply for `packet_id` (pending or ready) is still in the queue, not written.
+    pub fn is_queued(&self, packet_id: u16) -> bool {
+        self.queued.contains_key(&packet_id)
     }
 
     /// Whether a reply for `packet_id` is pending.
@@ -88,6 +98,12 @@ impl<R> AckQueue<R> {
         self.slots.front()?.reply.as_ref()?;
         let slot = self.slots.pop_front()?;
         self.front += 1;
+        if let Some(count) = self.queued.get_mut(&slot.packet_id) {
+            *count -= 1;
+            if *count == 0 {
+                self.queued.remove(&slot.packet_id);
+            }
+        }
         slot.reply.map(|reply| (slot.packet_id, reply))
     }
 
@@ -106,6 +122,7 @@ impl<R> AckQueue<R> {
         self.front += self.slots.len() as u64;
         self.slots.clear();
         self.pending.clear();
+        self.queued.clear();
     }
 }
 
@@ -120,6 +137,7 @@ mod tests {
         assert!(queue.push_pending(2));
         assert!(!queue.push_pending(2));
         queue.push_ready(3, "c");
+        assert!(queue.is_queued(3));
         assert_eq!(queue.complete(2, "b"), Ok(()));
         assert_eq!(queue.pop_ready(), None, "2 and 3 wait behind 1");
         assert_eq!(queue.complete(1, "a"), Ok(()));
@@ -127,6 +145,7 @@ mod tests {
         assert_eq!(queue.pop_ready(), Some((1, "a")));
         assert_eq!(queue.pop_ready(), Some((2, "b")));
         assert_eq!(queue.pop_ready(), Some((3, "c")));
+        assert!(!queue.is_queued(3));
         assert_eq!(queue.pop_ready(), None);
         assert!(queue.is_empty());
     }

@@ -85,15 +85,21 @@ impl Session {
                         }
                     }
                     Some(Qos2State::Recorded) => {
-                        // A duplicate: answered, not delivered again [MQTT-4.3.3-10].
+                        // A duplicate: answered, not delivered again [MQTT-4.3.3-10]. A
+                        // PUBREC still queued for it answers this copy too: a broker
+                        // repeating it must not grow the queue.
                         self.count_incoming(raw)?;
-                        self.incoming
-                            .acks
-                            .push_ready(raw, AckReply::PubRec(PubRec::new(id)));
+                        if !self.incoming.acks.is_queued(raw) {
+                            self.incoming
+                                .acks
+                                .push_ready(raw, AckReply::PubRec(PubRec::new(id)));
+                        }
                     }
                     Some(Qos2State::Refused(pubrec)) => {
                         self.count_incoming(raw)?;
-                        self.incoming.acks.push_ready(raw, AckReply::PubRec(pubrec));
+                        if !self.incoming.acks.is_queued(raw) {
+                            self.incoming.acks.push_ready(raw, AckReply::PubRec(pubrec));
+                        }
                     }
                     Some(Qos2State::AwaitingApp { .. }) => {
                         if !self.incoming.acks.is_pending(raw) {

@@ -152,6 +152,33 @@ fn manual_acknowledgements_leave_in_arrival_order() {
 }
 
 #[test]
+fn repeats_of_a_qos2_publish_waiting_behind_an_acknowledgement_take_no_more_room() {
+    // A broker that keeps sending the same QoS 2 PUBLISH while the application holds an
+    // earlier message: one PUBREC is owed and kept, not one per copy (no unbounded growth).
+    shows!("5.0", "MQTT-4.3.3-10"; "5.0", "MQTT-4.6.0-3");
+    let mut h = Harness::connected(manual(V5));
+    h.receive("a", "1", QoS::AtLeastOnce, Some(1));
+    h.receive("a", "2", QoS::ExactlyOnce, Some(2));
+    let delivered = messages(&h.events());
+    h.session.acknowledge(delivered[1].1.unwrap()).unwrap();
+    for _ in 0..1000 {
+        h.broker(sent_publish("a", "2", QoS::ExactlyOnce, Some(2), true))
+            .unwrap();
+    }
+    assert!(messages(&h.events()).is_empty(), "never delivered again");
+    h.expect_silent();
+    h.session.acknowledge(delivered[0].1.unwrap()).unwrap();
+    h.expect_sent([
+        Packet::PubAck(PubAck::new(id(1))),
+        Packet::PubRec(PubRec::new(id(2))),
+    ]);
+    // Once that PUBREC is written, a repeat is answered again.
+    h.broker(sent_publish("a", "2", QoS::ExactlyOnce, Some(2), true))
+        .unwrap();
+    h.expect_sent([PubRec::new(id(2))]);
+}
+
+#[test]
 fn automatic_mode_refuses_manual_acknowledgement() {
     let mut h = Harness::connected(manual(V5));
     h.receive("a", "1", QoS::AtLeastOnce, Some(1));
