@@ -3,7 +3,8 @@
 //!
 //! The file is a journal: each change is appended as one record (the PUBLISH itself encoded by
 //! the codec in its MQTT 5.0 form), and the file is rewritten compactly when it is opened and
-//! whenever the journal has grown well past the live state. A record cut short by a crash at
+//! whenever the journal has grown well past its size after the last rewrite (so each byte
+//! appended costs a bounded amount of rewriting, however large the messages in flight). A record cut short by a crash at
 //! the end of the file is ignored; anything else unreadable is a [`StoreError`].
 //!
 //! This is the one part of the crate that does I/O: blocking file writes, at most one per
@@ -26,8 +27,8 @@ const REMOVE_INCOMING: u8 = 5;
 const ESTABLISHED: u8 = 6;
 const CLEAR: u8 = 7;
 
-/// The journal is rewritten once it is this many times larger than the live state (and at
-/// least [`MIN_COMPACT_BYTES`] long).
+/// The journal is rewritten once it is this many times larger than it was after the last
+/// rewrite (and at least [`MIN_COMPACT_BYTES`] long).
 const COMPACT_RATIO: u64 = 4;
 const MIN_COMPACT_BYTES: u64 = 1 << 20;
 
@@ -38,6 +39,8 @@ pub struct FileStore {
     file: File,
     state: MemoryStore,
     journal_len: u64,
+    /// The length of the file after the last rewrite: its live content then.
+    compacted_len: u64,
     sync: bool,
 }
 
@@ -68,6 +71,7 @@ impl FileStore {
             path,
             state,
             journal_len: 0,
+            compacted_len: 0,
             sync,
         };
         store.compact()?;
@@ -101,6 +105,7 @@ impl FileStore {
             .open(&self.path)
             .map_err(|e| io_error(&self.path, e))?;
         self.journal_len = out.len() as u64;
+        self.compacted_len = self.journal_len;
         Ok(())
     }
 
@@ -112,9 +117,11 @@ impl FileStore {
             self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
         }
         self.journal_len += record.len() as u64;
-        let live = self.state.state().outgoing.len() as u64 * 64
-            + self.state.state().incoming_qos2.len() as u64 * 3;
-        if self.journal_len > MIN_COMPACT_BYTES && self.journal_len > live * COMPACT_RATIO {
+        // Measured against the real size of the live state (payloads included), not an
+        // estimate per entry: with large messages in flight an estimate would call for a
+        // rewrite of the whole file at every record.
+        let threshold = MIN_COMPACT_BYTES.max(self.compacted_len.saturating_mul(COMPACT_RATIO));
+        if self.journal_len > threshold {
             self.compact()?;
         }
         Ok(())

@@ -432,6 +432,49 @@ fn a_restarted_process_resumes_from_a_file_store() {
 }
 
 #[test]
+fn a_file_store_with_large_messages_in_flight_appends_instead_of_rewriting_itself() {
+    // Each step of an exchange is one small record appended to the journal; the file is
+    // rewritten only once the journal has grown well past its live content, whatever the
+    // size of the messages in flight (rewriting megabytes at every PUBACK would be
+    // quadratic).
+    let dir = std::env::temp_dir().join(format!("mqtt-session-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("large.store");
+    let _ = std::fs::remove_file(&path);
+    let store = mqtt_session::FileStore::open(&path, false).unwrap();
+    let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
+    let mut h = Harness::with_session(session, V5);
+    h.reconnect(connack_ok(false));
+    let file_len = || std::fs::metadata(&path).unwrap().len();
+    let large = || mqtt_codec::Publish::new(topic("t"), vec![7u8; 600_000], QoS::AtLeastOnce);
+    for _ in 0..3 {
+        h.session.publish(large()).unwrap();
+    }
+    h.sent();
+    let before = file_len();
+    for (n, packet_id) in [1u16, 2].into_iter().enumerate() {
+        h.broker(PubAck::new(id(packet_id))).unwrap();
+        // One removal record (tag and packet identifier) appended, nothing rewritten.
+        assert_eq!(file_len(), before + 3 * (n as u64 + 1));
+    }
+    h.broker(PubAck::new(id(3))).unwrap();
+    // Still bounded: the journal is compacted once it has grown enough.
+    for _ in 0..30 {
+        let token = h.session.publish(large()).unwrap();
+        h.sent();
+        let (packet_id, _) = h
+            .session
+            .in_flight()
+            .find(|(t, _)| *t == token)
+            .map(|(t, publish)| (publish.packet_id.unwrap(), t))
+            .unwrap();
+        h.broker(PubAck::new(packet_id)).unwrap();
+        assert!(file_len() < 8_000_000, "journal of {} bytes", file_len());
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn a_message_too_large_for_the_new_server_fails_instead_of_being_sent_again() {
     shows!("5.0", "MQTT-3.2.2-15");
     let mut h = Harness::connected(persistent(V5));
