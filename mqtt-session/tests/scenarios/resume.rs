@@ -391,18 +391,30 @@ fn a_store_failure_fails_the_publish_and_sends_nothing() {
     assert_eq!(h.session.in_flight().count(), 0);
 }
 
+/// A path for a file store in this process's temporary directory, with no file there yet.
+fn fresh_store_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mqtt-session-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// A persistent 5.0 session on a file store at `path`, connected (new session).
+fn connected_on_file_store(path: &std::path::Path, sync: bool) -> Harness {
+    let store = mqtt_session::FileStore::open(path, sync).unwrap();
+    let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
+    let mut h = Harness::with_session(session, V5);
+    h.reconnect(connack_ok(false));
+    h
+}
+
 #[test]
 fn a_restarted_process_resumes_from_a_file_store() {
     shows!("5.0", "MQTT-4.1.0-1"; "3.1.1", "MQTT-4.1.0-1");
-    let dir = std::env::temp_dir().join(format!("mqtt-session-scenario-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("session.store");
-    let _ = std::fs::remove_file(&path);
+    let path = fresh_store_path("session.store");
     {
-        let store = mqtt_session::FileStore::open(&path, true).unwrap();
-        let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
-        let mut h = Harness::with_session(session, V5);
-        h.reconnect(connack_ok(false));
+        let mut h = connected_on_file_store(&path, true);
         h.publish_all("t", &[("a", QoS::AtLeastOnce), ("b", QoS::ExactlyOnce)]);
         h.sent();
         h.broker(PubRec::new(id(2))).unwrap();
@@ -437,14 +449,8 @@ fn a_file_store_with_large_messages_in_flight_appends_instead_of_rewriting_itsel
     // rewritten only once the journal has grown well past its live content, whatever the
     // size of the messages in flight (rewriting megabytes at every PUBACK would be
     // quadratic).
-    let dir = std::env::temp_dir().join(format!("mqtt-session-scenario-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("large.store");
-    let _ = std::fs::remove_file(&path);
-    let store = mqtt_session::FileStore::open(&path, false).unwrap();
-    let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
-    let mut h = Harness::with_session(session, V5);
-    h.reconnect(connack_ok(false));
+    let path = fresh_store_path("large.store");
+    let mut h = connected_on_file_store(&path, false);
     let file_len = || std::fs::metadata(&path).unwrap().len();
     let large = || mqtt_codec::Publish::new(topic("t"), vec![7u8; 600_000], QoS::AtLeastOnce);
     for _ in 0..3 {
