@@ -75,10 +75,12 @@ pub struct SessionConfig {
     /// Other CONNECT properties (MQTT 5.0 only).
     pub properties: ConnectProperties,
     /// Our Receive Maximum: how many incoming QoS 1/2 messages may be unacknowledged at once.
-    /// Announced to a 5.0 server (when below 65,535) and enforced (DISCONNECT 0x93).
+    /// Announced to a 5.0 server (when below 65,535) and enforced (DISCONNECT 0x93); 0, which
+    /// the protocol does not allow, counts as no limit (65,535).
     pub receive_maximum: u16,
     /// Our Maximum Packet Size: larger incoming packets are refused (DISCONNECT 0x95).
-    /// Announced to a 5.0 server.
+    /// Announced to a 5.0 server; `Some(0)`, which the protocol does not allow, counts as no
+    /// limit.
     pub maximum_packet_size: Option<u32>,
     /// Our Topic Alias Maximum (5.0): how many aliases the server may use towards us.
     pub topic_alias_maximum: u16,
@@ -133,7 +135,20 @@ impl SessionConfig {
 
     /// The largest packet we accept (the protocol's own limit when none is set).
     pub fn incoming_packet_limit(&self) -> u32 {
-        self.maximum_packet_size.unwrap_or(MAX_PACKET_SIZE)
+        // Only what CONNECT announces is enforced: 0 is never announced.
+        self.maximum_packet_size
+            .filter(|maximum| *maximum > 0)
+            .unwrap_or(MAX_PACKET_SIZE)
+    }
+
+    /// The Receive Maximum in force for incoming QoS 1/2 messages: ours on MQTT 5.0 (0 counts
+    /// as 65,535, since it cannot be announced), 65,535 before.
+    pub fn incoming_receive_maximum(&self) -> u16 {
+        if self.version == ProtocolVersion::V5 && self.receive_maximum > 0 {
+            self.receive_maximum
+        } else {
+            u16::MAX
+        }
     }
 
     /// The Topic Alias Maximum in force for incoming packets (0 before MQTT 5.0).

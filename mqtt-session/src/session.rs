@@ -156,11 +156,7 @@ impl Session {
 
     fn blank(config: SessionConfig, store: Box<dyn Store>) -> Self {
         let incoming = Incoming::new(
-            if config.version == ProtocolVersion::V5 {
-                config.receive_maximum
-            } else {
-                u16::MAX
-            },
+            config.incoming_receive_maximum(),
             config.incoming_alias_maximum(),
         );
         let decode_limits = DecodeLimits {

@@ -330,6 +330,35 @@ fn an_oversized_incoming_packet_ends_the_connection_with_0x95() {
 }
 
 #[test]
+fn a_zero_limit_of_ours_is_neither_announced_nor_enforced() {
+    // 0 is not a valid Receive Maximum or Maximum Packet Size, so CONNECT leaves them out and
+    // the server may use the protocol's defaults: enforcing anything else would end
+    // connections the server has every right to expect to work.
+    let mut config = config(V5);
+    config.receive_maximum = 0;
+    config.maximum_packet_size = Some(0);
+    let mut h = Harness::new(config);
+    h.session.connect(h.now).unwrap();
+    match h.sent().as_slice() {
+        [Packet::Connect(connect)] => {
+            assert_eq!(connect.properties.receive_maximum, None);
+            assert_eq!(connect.properties.maximum_packet_size, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    h.broker(connack_ok(false)).unwrap();
+    h.receive("a", "1", QoS::ExactlyOnce, Some(1));
+    h.receive("a", "2", QoS::ExactlyOnce, Some(2));
+    h.receive("a", "3", QoS::AtLeastOnce, Some(3));
+    assert_eq!(messages(&h.events()).len(), 3);
+    h.expect_sent([
+        Packet::PubRec(PubRec::new(id(1))),
+        Packet::PubRec(PubRec::new(id(2))),
+        Packet::PubAck(PubAck::new(id(3))),
+    ]);
+}
+
+#[test]
 fn a_byte_order_mark_in_a_topic_is_kept() {
     shows!("3.1.1", "MQTT-1.5.3-3"; "5.0", "MQTT-1.5.4-3");
     for version in [V311, V5] {
