@@ -172,6 +172,10 @@ impl Session {
                     options,
                     properties: properties.clone(),
                 });
+            } else if restore {
+                // The new session has no such subscription: forget it (the application sees
+                // the refusal in SubscriptionRestored).
+                self.subscriptions.revoke(&filter);
             }
         }
         self.events.push_back(if restore {

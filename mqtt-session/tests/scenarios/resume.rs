@@ -238,6 +238,36 @@ fn subscriptions_are_made_again_when_the_session_was_lost() {
 }
 
 #[test]
+fn a_subscription_the_server_refuses_to_restore_is_no_longer_listed() {
+    let mut h = Harness::connected(persistent(V311));
+    h.subscribe_to(&[("a", QoS::AtLeastOnce)]);
+    h.broker(SubAck::new(id(1), vec![SubscribeReasonCode::GrantedQoS1]))
+        .unwrap();
+    h.events();
+    h.lose_connection();
+    let (_, sent) = h.reconnect(connack_ok(false));
+    let Some(Packet::Subscribe(subscribe)) = sent.first() else {
+        panic!("{sent:?}");
+    };
+    h.broker(SubAck::new(
+        subscribe.packet_id,
+        vec![SubscribeReasonCode::UnspecifiedError],
+    ))
+    .unwrap();
+    assert!(
+        h.events()
+            .iter()
+            .any(|event| matches!(event, Event::SubscriptionRestored(_)))
+    );
+    // The server holds no such subscription now: the session must not claim it does, nor
+    // subscribe again to it after the next lost session.
+    assert_eq!(h.session.subscriptions().count(), 0);
+    h.lose_connection();
+    let (_, sent) = h.reconnect(connack_ok(false));
+    assert!(sent.is_empty(), "{sent:?}");
+}
+
+#[test]
 fn a_restarted_process_resumes_from_its_store() {
     shows!("3.1.1", "MQTT-4.1.0-1"; "5.0", "MQTT-3.1.2-23");
     let mut h = with_unfinished_exchanges(V5);
