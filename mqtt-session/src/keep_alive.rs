@@ -88,9 +88,14 @@ impl KeepAlive {
 
     /// The next instant at which [`KeepAlive::check`] has something to do.
     pub fn deadline(&self) -> Option<Instant> {
+        // A period reaching past the end of `Instant` never ends (e.g. `Duration::MAX`).
         match self.ping_sent {
-            Some(sent) => Some(sent.max(self.last_received) + self.pingresp_timeout),
-            None => self.interval.map(|interval| self.last_sent + interval),
+            Some(sent) => sent
+                .max(self.last_received)
+                .checked_add(self.pingresp_timeout),
+            None => self
+                .interval
+                .and_then(|interval| self.last_sent.checked_add(interval)),
         }
     }
 

@@ -54,7 +54,8 @@ enum State {
     Disconnected,
     Connecting {
         clean_start: bool,
-        deadline: Instant,
+        /// `None` when the CONNACK timeout reaches past the end of `Instant`: no limit.
+        deadline: Option<Instant>,
     },
     Connected,
 }
@@ -289,7 +290,7 @@ impl Session {
         self.connections += 1;
         self.state = State::Connecting {
             clean_start,
-            deadline: now + self.config.connack_timeout,
+            deadline: now.checked_add(self.config.connack_timeout),
         };
         self.keep_alive = Some(KeepAlive::new(
             self.config.keep_alive,
@@ -690,7 +691,7 @@ impl Session {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Disconnected => None,
-            State::Connecting { deadline, .. } => Some(deadline),
+            State::Connecting { deadline, .. } => deadline,
             State::Connected => self.keep_alive.as_ref().and_then(KeepAlive::deadline),
         }
     }
@@ -701,7 +702,7 @@ impl Session {
         match self.state {
             State::Disconnected => {}
             State::Connecting { deadline, .. } => {
-                if now >= deadline {
+                if deadline.is_some_and(|deadline| now >= deadline) {
                     self.close(DisconnectReason::ConnAckTimeout);
                 }
             }

@@ -87,3 +87,24 @@ fn the_server_keep_alive_replaces_ours() {
     let h = Harness::connected(keep_alive(V311, 30));
     assert_eq!(h.deadline_secs(), Some(30.0));
 }
+
+#[test]
+fn timeouts_too_long_to_reach_mean_waiting_for_ever() {
+    // Duration::MAX (or anything past the end of Instant) is a way to say "no limit": it
+    // must not overflow the clock.
+    let mut config = keep_alive(V5, 10);
+    config.connack_timeout = std::time::Duration::MAX;
+    config.pingresp_timeout = Some(std::time::Duration::MAX);
+    let mut h = Harness::new(config);
+    h.session.connect(h.now).unwrap();
+    h.sent();
+    assert_eq!(h.session.poll_timeout(), None, "CONNACK awaited for ever");
+    h.broker(connack_ok(false)).unwrap();
+    h.events();
+    assert_eq!(h.deadline_secs(), Some(10.0));
+    h.advance_to_deadline();
+    h.expect_sent([Packet::PingReq]);
+    assert_eq!(h.session.poll_timeout(), None, "PINGRESP awaited for ever");
+    h.advance(1e9);
+    assert_eq!(h.session.state(), mqtt_session::ConnectionState::Connected);
+}
