@@ -8,8 +8,6 @@
 
 use std::process::ExitCode;
 
-// Until the scenarios are written, parts of the harness they will use are unused.
-#[allow(dead_code, unused_imports, unused_macros)]
 mod conformance;
 
 const USAGE: &str = "usage: cargo xtask <task> [options]

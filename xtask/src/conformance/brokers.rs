@@ -220,11 +220,6 @@ impl OwnBroker {
         })?
     }
 
-    /// What the broker has logged so far.
-    pub fn log(&self) -> String {
-        self.with(|parts| parts.mosquitto.log()).unwrap_or_default()
-    }
-
     /// Kills the broker for good; later calls report that it is gone.
     pub fn kill(&self) {
         drop(self.lock().take());

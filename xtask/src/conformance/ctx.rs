@@ -3,6 +3,7 @@
 //! known limitations.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::brokers::{BrokerKind, Endpoint, OwnBroker, TlsFaults};
@@ -29,6 +30,9 @@ pub struct Ctx {
     prefix: String,
     /// The run's tag, in client ids.
     run_tag: String,
+    /// What the scenario noted for the report (shared with the runner, which reads it even
+    /// after a time-out).
+    notes: Arc<Mutex<Vec<String>>>,
 }
 
 /// Numbers client ids across the whole run.
@@ -53,7 +57,22 @@ impl Ctx {
             tls_faults: None,
             prefix: format!("xc/{run_tag}/{case_tag}"),
             run_tag: run_tag.to_owned(),
+            notes: Arc::default(),
         }
+    }
+
+    /// Adds a line to the case's entry in the report: a broker behaviour that shaped the
+    /// checks of a passing scenario, for example.
+    pub fn note(&self, text: impl Into<String>) {
+        self.notes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(text.into());
+    }
+
+    /// The notes so far, joined; read by the runner after the scenario.
+    pub fn notes(&self) -> Arc<Mutex<Vec<String>>> {
+        Arc::clone(&self.notes)
     }
 
     /// A topic (or filter) of this case alone: `name` under the case's prefix, so that
@@ -62,9 +81,10 @@ impl Ctx {
         format!("{}/{name}", self.prefix)
     }
 
-    /// The case's prefix (`xc/<run>/<case>`), for checks on received topics.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
+    /// A topic of this case with just two levels (`xc-<run>-<case>/<name>`), for filters
+    /// such as `+/+` that only match near the root.
+    pub fn flat_topic(&self, name: &str) -> String {
+        format!("{}/{name}", self.prefix.replace('/', "-"))
     }
 
     /// A client id no other client of the run has, short enough for MQTT 3.1 (at most 23

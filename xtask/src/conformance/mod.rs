@@ -15,7 +15,8 @@
 //! - [`registry`]: the scenarios (id, versions, transports, own broker, time limit);
 //! - [`brokers`]: the mosquitto of the run, the brokers of single scenarios, `--broker`;
 //! - [`runner`]: each case on its own thread, bounded in time, with progress;
-//! - [`ctx`]: what a scenario is given; [`proxy`]: network faults and a wire tap;
+//! - [`ctx`]: what a scenario is given; [`client`]: mqtt-client for the scenarios;
+//!   [`proxy`]: network faults and a wire tap;
 //! - [`limitations`]: the known broker limitations, the only grounds for `n/a`;
 //! - [`outcome`] and [`report`]: results, the table, JSON and Markdown;
 //! - [`scenarios`]: the scenarios themselves.
@@ -25,6 +26,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub mod brokers;
 pub mod cli;
+pub mod client;
 pub mod ctx;
 pub mod limitations;
 pub mod matrix;

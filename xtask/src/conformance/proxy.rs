@@ -33,8 +33,6 @@ pub struct Tapped {
     pub connection: u64,
     /// Which way.
     pub direction: Direction,
-    /// When the proxy forwarded it.
-    pub at: Instant,
     /// The packet; `Err` with the decoder's message when it could not be decoded.
     pub packet: Result<Packet, String>,
 }
@@ -59,8 +57,6 @@ struct State {
     hold_to_broker: bool,
     /// Bytes going to the client are held while set.
     hold_to_client: bool,
-    /// New connections are closed at once while set.
-    refuse: bool,
     connections: Vec<Connection>,
     accepted: u64,
 }
@@ -116,16 +112,6 @@ impl Proxy {
             Direction::ToClient => state.hold_to_client = hold,
         }
         self.shared.changed.notify_all();
-    }
-
-    /// Closes new connections at once (or, with `false`, accepts them again).
-    pub fn refuse(&self, refuse: bool) {
-        self.shared.lock_state().refuse = refuse;
-    }
-
-    /// How many connections the proxy has accepted so far.
-    pub fn accepted(&self) -> u64 {
-        self.shared.lock_state().accepted
     }
 
     /// Every packet seen so far, in the order forwarded.
@@ -195,9 +181,6 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             return;
         }
         let Ok(client) = client else { continue };
-        if shared.lock_state().refuse {
-            continue;
-        }
         let Ok(broker) = TcpStream::connect_timeout(&shared.upstream, Duration::from_secs(5))
         else {
             continue; // the client sees its connection close, as with a broker that is down
@@ -273,7 +256,10 @@ impl Pump {
                 break;
             }
         }
-        // One side closed: close the other, as a network cut would.
+        // One side closed: close the other, as a network cut would; but while this
+        // direction is held, the other side keeps seeing an open, silent connection (a peer
+        // that stopped sending with its socket held open) until released or cut.
+        let _ = self.shared.held(self.direction, &self.cut);
         let _ = to.shutdown(Shutdown::Both);
         let _ = from.shutdown(Shutdown::Both);
     }
@@ -311,7 +297,6 @@ impl Pump {
             self.shared.lock_tap().push(Tapped {
                 connection: self.connection,
                 direction: self.direction,
-                at: Instant::now(),
                 packet,
             });
             if self.broken {
@@ -359,7 +344,7 @@ mod tests {
         assert!(matches!(&tapped[0].packet, Ok(Packet::Connect(c)) if c.client_id == "t1"));
         assert_eq!(tapped[1].direction, Direction::ToClient);
         assert!(matches!(tapped[1].packet, Ok(Packet::ConnAck(_))));
-        assert_eq!(proxy.accepted(), 1);
+        assert_eq!(tapped[0].connection, 0);
 
         proxy.cut();
         client

@@ -21,7 +21,8 @@ pub struct CaseResult {
     pub transport: Transport,
     /// How it went.
     pub status: Status,
-    /// Why it failed, is n/a or was skipped.
+    /// Why it failed, is n/a or was skipped; for a pass, what the scenario noted (a broker
+    /// behaviour that shaped the checks).
     pub reason: Option<String>,
     /// How long it took.
     pub seconds: f64,
@@ -80,7 +81,8 @@ impl Report {
     }
 
     /// The results as a Markdown table, one row per scenario and version, one column per
-    /// transport, with the reasons of every fail, n/a and skip as numbered notes below.
+    /// transport, with the reasons of every fail, n/a and skip (and the notes of passes) as
+    /// numbered notes below.
     pub fn markdown(&self) -> String {
         let mut notes: Vec<String> = Vec::new();
         let mut note_of = |reason: &str| -> usize {
@@ -99,11 +101,9 @@ impl Report {
             if !rows.contains(&(r.scenario, r.version)) {
                 rows.push((r.scenario, r.version));
             }
-            let cell = match (&r.reason, r.status) {
-                (Some(reason), Status::Fail | Status::NotApplicable | Status::Skipped) => {
-                    format!("{} [{}]", r.status.name(), note_of(reason))
-                }
-                _ => r.status.name().to_owned(),
+            let cell = match &r.reason {
+                Some(reason) => format!("{} [{}]", r.status.name(), note_of(reason)),
+                None => r.status.name().to_owned(),
             };
             cells.insert((r.scenario, r.version, r.transport), cell);
         }

@@ -2,7 +2,7 @@
 //! shows progress a person can follow.
 
 use std::io::Write as _;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt as _;
@@ -59,8 +59,12 @@ pub fn run_all(cases: &[Case<'_>], target: &Target, run_tag: &str) -> Vec<CaseRe
         );
         let _ = std::io::stdout().flush();
         let started = Instant::now();
-        let (status, reason) = match run_case(case, target, run_tag) {
-            Ok(()) => (Status::Pass, None),
+        let mut notes = Arc::default();
+        let (status, reason) = match run_case(case, target, run_tag, &mut notes) {
+            Ok(()) => {
+                let notes = notes.lock().unwrap_or_else(|e| e.into_inner()).join(" ");
+                (Status::Pass, (!notes.is_empty()).then_some(notes))
+            }
             Err(NotPassed::Problem(Problem::Fail(reason))) => (Status::Fail, Some(reason)),
             Err(NotPassed::Problem(Problem::NotApplicable(reason))) => {
                 (Status::NotApplicable, Some(reason))
@@ -96,7 +100,12 @@ impl From<Problem> for NotPassed {
     }
 }
 
-fn run_case(case: &Case<'_>, target: &Target, run_tag: &str) -> Result<(), NotPassed> {
+fn run_case(
+    case: &Case<'_>,
+    target: &Target,
+    run_tag: &str,
+    notes: &mut Arc<Mutex<Vec<String>>>,
+) -> Result<(), NotPassed> {
     let endpoint = target.endpoint(case.transport).cloned().ok_or_else(|| {
         NotPassed::Skipped(format!("the broker offers no {} endpoint", case.transport))
     })?;
@@ -110,6 +119,7 @@ fn run_case(case: &Case<'_>, target: &Target, run_tag: &str) -> Result<(), NotPa
         run_tag,
     );
     ctx.tls_faults = target.tls_faults.clone();
+    *notes = ctx.notes();
     let own = match case.scenario.own_broker {
         None => None,
         Some(_) if matches!(target.kind, BrokerKind::External { .. }) => {
@@ -151,7 +161,7 @@ fn run_bounded(scenario: &Scenario, ctx: Ctx) -> Result<(), Problem> {
                         limit.as_secs()
                     )))
                 };
-                async_io::block_on(run(ctx).or(timer))
+                super::client::run_with_executor(run(ctx).or(timer))
             }))
             .unwrap_or_else(|panic| {
                 Err(Problem::Fail(format!(

@@ -1,4 +1,5 @@
 //! The scenarios of xtask/conformance/SCENARIOS.md, grouped by theme, one module each.
+
 pub mod aliases;
 pub mod basic;
 pub mod limits;
@@ -11,14 +12,3 @@ pub mod session;
 pub mod subscriptions;
 pub mod tls;
 pub mod will;
-
-use super::ctx::Ctx;
-use super::outcome::{Outcome, Problem};
-
-/// The failure of a scenario that is not written yet.
-fn pending(ctx: &Ctx) -> Outcome {
-    let _ = ctx;
-    Err(Problem::Fail(
-        "not written yet: mqtt-client has no public API to drive it".into(),
-    ))
-}
