@@ -9,10 +9,7 @@ use crate::version::ProtocolVersion;
 use crate::wire::{
     MAX_VARIABLE_BYTE_INTEGER, Reader, VariableByteInteger, parse_variable_byte_integer,
 };
-use crate::{
-    Auth, ConnAck, Connect, Disconnect, PubAck, PubComp, PubRec, PubRel, Publish, SubAck,
-    Subscribe, UnsubAck, Unsubscribe,
-};
+use crate::Connect;
 
 /// The largest packet MQTT can express: a 1-byte type, a 4-byte remaining length and
 /// 268,435,455 bytes of body.
@@ -138,27 +135,41 @@ pub fn decode(
     };
     let mut body = buf.split_to(header.total).freeze();
     body.advance(header.header_len);
-    let mut r = Reader::new(body, header.packet_type);
+    let r = Reader::new(body, header.packet_type);
     let flags = header.flags;
-    let packet = match header.packet_type {
-        PacketType::Connect => Packet::Connect(Connect::read(flags, &mut r, version)?),
-        PacketType::ConnAck => Packet::ConnAck(ConnAck::read(flags, &mut r, version)?),
-        PacketType::Publish => Packet::Publish(Publish::read(flags, &mut r, version)?),
-        PacketType::PubAck => Packet::PubAck(PubAck::read(flags, &mut r, version)?),
-        PacketType::PubRec => Packet::PubRec(PubRec::read(flags, &mut r, version)?),
-        PacketType::PubRel => Packet::PubRel(PubRel::read(flags, &mut r, version)?),
-        PacketType::PubComp => Packet::PubComp(PubComp::read(flags, &mut r, version)?),
-        PacketType::Subscribe => Packet::Subscribe(Subscribe::read(flags, &mut r, version)?),
-        PacketType::SubAck => Packet::SubAck(SubAck::read(flags, &mut r, version)?),
-        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::read(flags, &mut r, version)?),
-        PacketType::UnsubAck => Packet::UnsubAck(UnsubAck::read(flags, &mut r, version)?),
-        PacketType::PingReq => Packet::PingReq,
-        PacketType::PingResp => Packet::PingResp,
-        PacketType::Disconnect => Packet::Disconnect(Disconnect::read(flags, &mut r, version)?),
-        PacketType::Auth => Packet::Auth(Auth::read(flags, &mut r, version)?),
-    };
+    // Each arm ends in `read_body`, which builds the packet where the caller wants it: a
+    // `Packet` is hundreds of bytes, and building it in a local to check for trailing bytes
+    // afterwards cost two copies of it per packet.
+    match header.packet_type {
+        PacketType::Connect => read_body(flags, r, version, Packet::Connect),
+        PacketType::ConnAck => read_body(flags, r, version, Packet::ConnAck),
+        PacketType::Publish => read_body(flags, r, version, Packet::Publish),
+        PacketType::PubAck => read_body(flags, r, version, Packet::PubAck),
+        PacketType::PubRec => read_body(flags, r, version, Packet::PubRec),
+        PacketType::PubRel => read_body(flags, r, version, Packet::PubRel),
+        PacketType::PubComp => read_body(flags, r, version, Packet::PubComp),
+        PacketType::Subscribe => read_body(flags, r, version, Packet::Subscribe),
+        PacketType::SubAck => read_body(flags, r, version, Packet::SubAck),
+        PacketType::Unsubscribe => read_body(flags, r, version, Packet::Unsubscribe),
+        PacketType::UnsubAck => read_body(flags, r, version, Packet::UnsubAck),
+        PacketType::PingReq => r.finish().map(|()| Some(Packet::PingReq)),
+        PacketType::PingResp => r.finish().map(|()| Some(Packet::PingResp)),
+        PacketType::Disconnect => read_body(flags, r, version, Packet::Disconnect),
+        PacketType::Auth => read_body(flags, r, version, Packet::Auth),
+    }
+}
+
+/// Reads the body of a packet of type `B`, checks that nothing is left over, and wraps it.
+#[inline(always)]
+fn read_body<B: Body>(
+    flags: u8,
+    mut r: Reader,
+    version: ProtocolVersion,
+    wrap: fn(B) -> Packet,
+) -> Result<Option<Packet>, DecodeError> {
+    let body = B::read(flags, &mut r, version)?;
     r.finish()?;
-    Ok(Some(packet))
+    Ok(Some(wrap(body)))
 }
 
 /// Reads the first packet of a connection, which must be a CONNECT [MQTT-3.1.0-1], without

@@ -7,8 +7,8 @@ use core::fmt;
 use crate::error::{DecodeError, EncodeError};
 use crate::version::ProtocolVersion;
 use crate::wire::{
-    Counter, MAX_VARIABLE_BYTE_INTEGER, Reader, Sink, Writer, put_variable_byte_integer,
-    variable_byte_integer_len,
+    BlockLengths, Counter, MAX_VARIABLE_BYTE_INTEGER, Reader, Sink, Writer,
+    put_variable_byte_integer, variable_byte_integer_len,
 };
 use crate::{
     Auth, ConnAck, Connect, Disconnect, PubAck, PubComp, PubRec, PubRel, Publish, SubAck,
@@ -171,10 +171,12 @@ pub(crate) trait Body: Sized {
     fn read(flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError>;
 }
 
-/// The size of a packet: its remaining length and its whole length.
+/// The size of a packet: its remaining length and its whole length, and the lengths of its
+/// property blocks for the writer.
 struct Size {
     remaining: usize,
     total: usize,
+    blocks: BlockLengths,
 }
 
 /// Checks a body and counts it.
@@ -183,12 +185,17 @@ fn measure<B: Body>(body: &B, version: ProtocolVersion) -> Result<Size, EncodeEr
     body.check(version)?;
     let mut counter = Counter::default();
     body.write(version, &mut counter);
+    let blocks = counter.blocks;
     let remaining = counter.finish()?;
     if remaining > MAX_VARIABLE_BYTE_INTEGER as usize {
         return Err(EncodeError::RemainingLengthTooLarge { len: remaining });
     }
     let total = 1 + variable_byte_integer_len(remaining as u32) + remaining;
-    Ok(Size { remaining, total })
+    Ok(Size {
+        remaining,
+        total,
+        blocks,
+    })
 }
 
 /// Checks, counts, then writes a packet in one go.
@@ -204,7 +211,7 @@ fn encode_body<B: Body>(
     out.reserve(size.total);
     out.put_u8((B::TYPE as u8) << 4 | body.flags());
     put_variable_byte_integer(out, size.remaining as u32);
-    body.write(version, &mut Writer::new(out));
+    body.write(version, &mut Writer::new(out, size.blocks));
     Ok(size.total)
 }
 

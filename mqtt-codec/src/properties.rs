@@ -25,66 +25,77 @@ trait PropertyValue {
 }
 
 impl PropertyValue for u16 {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::two(sink, id, Some(*self));
     }
 }
 
 impl PropertyValue for u32 {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::four(sink, id, Some(*self));
     }
 }
 
 impl PropertyValue for NonZeroU16 {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::two(sink, id, Some(self.get()));
     }
 }
 
 impl PropertyValue for NonZeroU32 {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::four(sink, id, Some(self.get()));
     }
 }
 
 impl PropertyValue for bool {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::flag(sink, id, Some(*self));
     }
 }
 
 impl PropertyValue for QoS {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::byte(sink, id, Some(self.as_u8()));
     }
 }
 
 impl PropertyValue for PayloadFormat {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::byte(sink, id, Some(*self as u8));
     }
 }
 
 impl PropertyValue for String {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::string(sink, id, Some(self));
     }
 }
 
 impl PropertyValue for Bytes {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::binary(sink, id, Some(self));
     }
 }
 
 impl PropertyValue for TopicName {
+    #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
         put::topic(sink, id, Some(self));
     }
 }
 
 impl PropertyValue for SubscriptionId {
+    #[inline]
     fn put<S: Sink>(&self, _: PropertyId, sink: &mut S) {
         put::subscription_id(sink, *self);
     }
@@ -113,6 +124,7 @@ macro_rules! properties {
 
         impl $name {
             /// Whether no property is set (what MQTT 3.x can carry).
+            #[inline]
             pub fn is_empty(&self) -> bool {
                 $( self.$field.is_none() && )*
                 $( self.$rfield.is_empty() && )?
@@ -121,6 +133,7 @@ macro_rules! properties {
             }
 
             /// Reads the property block of an MQTT 5.0 packet; 3.x packets have none.
+            #[inline]
             #[allow(dead_code, reason = "generated for every properties struct, not every one needs it")]
             pub(crate) fn read_if_v5(r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
                 if version.is_v5() {
@@ -131,6 +144,7 @@ macro_rules! properties {
             }
 
             /// Refuses to drop properties silently: 3.x packets cannot carry them.
+            #[inline]
             #[allow(dead_code, reason = "generated for every properties struct, not every one needs it")]
             pub(crate) fn check_version(&self, packet_type: PacketType, version: ProtocolVersion) -> Result<(), EncodeError> {
                 if version.is_v5() || self.is_empty() {

@@ -91,7 +91,8 @@ impl Body for Publish {
         sink.raw(&self.payload);
     }
 
-    #[inline]
+    // Inlined into `decode`, so that the PUBLISH is built in place rather than copied.
+    #[inline(always)]
     fn read(flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let qos = QoS::try_from((flags >> 1) & 0b11).map_err(|_| DecodeError::PublishQoS3)?;
         let topic = TopicName::from_wire(r.topic()?)?;

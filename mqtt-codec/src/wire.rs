@@ -237,6 +237,37 @@ pub(crate) trait PropertySet {
     fn visit<S: Sink>(&self, sink: &mut S);
 }
 
+/// Property blocks a packet has at most: CONNECT has its own and its Will's.
+const MAX_PROPERTY_BLOCKS: usize = 2;
+
+/// The lengths of a packet's property blocks, in the order its fields are written: counted
+/// once by [`Counter`], then handed to [`Writer`], which writes each length before its block
+/// without counting the block again.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct BlockLengths {
+    lengths: [u32; MAX_PROPERTY_BLOCKS],
+    count: usize,
+}
+
+impl BlockLengths {
+    #[inline]
+    fn push(&mut self, len: u32) {
+        if let Some(slot) = self.lengths.get_mut(self.count) {
+            *slot = len;
+        }
+        self.count += 1;
+    }
+
+    /// The length of block number `index`, if it was counted.
+    #[inline]
+    fn get(&self, index: usize) -> Option<u32> {
+        self.lengths
+            .get(index)
+            .copied()
+            .filter(|_| index < self.count)
+    }
+}
+
 /// Counts the bytes a packet's fields take and notes the first field that cannot be encoded.
 #[derive(Debug, Default)]
 pub(crate) struct Counter {
@@ -244,6 +275,8 @@ pub(crate) struct Counter {
     pub(crate) len: usize,
     /// The first problem met.
     pub(crate) error: Option<EncodeError>,
+    /// The length of each property block met.
+    pub(crate) blocks: BlockLengths,
 }
 
 impl Counter {
@@ -323,6 +356,7 @@ impl Sink for Counter {
         if block_len > MAX_VARIABLE_BYTE_INTEGER {
             self.fail(EncodeError::RemainingLengthTooLarge { len: block.len });
         }
+        self.blocks.push(block_len);
         self.len += variable_byte_integer_len(block_len) + block.len;
     }
 }
@@ -331,13 +365,20 @@ impl Sink for Counter {
 /// count: no checks, no growth, one pass.
 pub(crate) struct Writer<'a> {
     out: &'a mut BytesMut,
+    /// The property block lengths the counting pass found, and how many were written.
+    blocks: BlockLengths,
+    written_blocks: usize,
 }
 
 impl<'a> Writer<'a> {
-    /// A writer appending to `out`.
+    /// A writer appending to `out` the fields that a [`Counter`] counted into `blocks`.
     #[inline]
-    pub(crate) fn new(out: &'a mut BytesMut) -> Self {
-        Self { out }
+    pub(crate) fn new(out: &'a mut BytesMut, blocks: BlockLengths) -> Self {
+        Self {
+            out,
+            blocks,
+            written_blocks: 0,
+        }
     }
 }
 
@@ -398,9 +439,14 @@ impl Sink for Writer<'_> {
 
     #[inline]
     fn properties<P: PropertySet>(&mut self, properties: &P) {
-        let mut block = Counter::default();
-        properties.visit(&mut block);
-        self.variable_byte_integer(u32::try_from(block.len).unwrap_or(u32::MAX));
+        let len = self.blocks.get(self.written_blocks).unwrap_or_else(|| {
+            // Not counted before (never with `encode_body`): count it now.
+            let mut block = Counter::default();
+            properties.visit(&mut block);
+            u32::try_from(block.len).unwrap_or(u32::MAX)
+        });
+        self.written_blocks += 1;
+        self.variable_byte_integer(len);
         properties.visit(self);
     }
 }
