@@ -20,6 +20,9 @@ pub struct Ctx {
     pub transport: Transport,
     /// How to reach the broker over that transport.
     pub endpoint: Endpoint,
+    /// The same broker over plain TCP when it offers that (else the case's endpoint): the
+    /// other side of scenarios that check one direction over the case's transport.
+    pub plain: Endpoint,
     /// Which broker this is.
     pub broker: BrokerKind,
     /// The scenario's own broker, when it asked for one.
@@ -51,6 +54,7 @@ impl Ctx {
         Ctx {
             version,
             transport,
+            plain: endpoint.clone(),
             endpoint,
             broker,
             own: None,

@@ -12,6 +12,14 @@ pub enum Limitation {
     GrantsDeniedSubscriptions,
     /// The broker has no enhanced authentication (AUTH) without a plugin.
     NoEnhancedAuth,
+    /// On overlapping subscriptions (3.1.1) the broker sends one message at a QoS below the
+    /// highest of the subscriptions.
+    OverlapAtLowerQos,
+    /// The broker sends no DISCONNECT to a client whose session another connection took
+    /// over: it just closes the connection.
+    NoDisconnectOnTakeover,
+    /// The broker sends large messages to WebSocket clients at a few tens of kB/s.
+    SlowWebSocketSends,
 }
 
 impl Limitation {
@@ -35,6 +43,26 @@ impl Limitation {
                 "mosquitto 2.0 offers enhanced authentication (AUTH) only through an \
                  authentication plugin, and none is installed (SCENARIOS.md, broker \
                  variations); the AUTH flow is covered by mqtt-session's scripted tests"
+            }
+            Limitation::OverlapAtLowerQos => {
+                "mosquitto 2.0 sends one message at QoS 1 to a 3.1.1 client whose subscriptions \
+                 TopicA/# (QoS 2) and TopicA/+ (QoS 1) both match, where [MQTT-3.3.5-1] asks \
+                 for the highest QoS (SCENARIOS.md, broker variations: \"it delivers one \
+                 message at QoS 1\"); the client gave that message to both subscriptions"
+            }
+            Limitation::NoDisconnectOnTakeover => {
+                "mosquitto 2.0 closes the connection of a 5.0 client whose session another \
+                 connection takes over without sending DISCONNECT 0x8E (seen on the wire), \
+                 and the DISCONNECTs it does send answer client protocol errors (0x95 for an \
+                 oversized packet...) that this client never commits; so no broker DISCONNECT \
+                 with a reason can be shown; the client reported the loss"
+            }
+            Limitation::SlowWebSocketSends => {
+                "mosquitto 2.0.11 with Debian's libwebsockets sends large messages to WebSocket \
+                 clients at a few tens of kB/s (eclipse-mosquitto/mosquitto issues #2252 and \
+                 #1390, open; the client acknowledges every byte at once, seen in the socket's \
+                 counters), so the 1 MiB to 10 MiB payloads from the broker cannot arrive \
+                 within the time limit"
             }
         };
         Some(format!("{reason} [mosquitto {version}]"))

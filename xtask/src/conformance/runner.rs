@@ -119,6 +119,9 @@ fn run_case(
         run_tag,
     );
     ctx.tls_faults = target.tls_faults.clone();
+    if let Some(plain) = target.endpoint(Transport::Tcp) {
+        ctx.plain = plain.clone();
+    }
     *notes = ctx.notes();
     let own = match case.scenario.own_broker {
         None => None,
@@ -132,6 +135,7 @@ fn run_case(
         Some(configure) => {
             let own = OwnBroker::start(configure).map_err(Problem::Fail)?;
             ctx.endpoint = own.endpoint().clone();
+            ctx.plain = own.endpoint().clone();
             ctx.own = Some(own.clone());
             Some(own)
         }

@@ -1,12 +1,15 @@
 //! Scenarios about sizes and numbers: `large-payload` and `many-clients`.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mqtt_client::QoS;
 
-use crate::conformance::client::{Peer, receive, spawn};
+use crate::conformance::brokers::Endpoint;
+use crate::conformance::client::{Peer, options_for, receive, spawn, within};
 use crate::conformance::ctx::Ctx;
+use crate::conformance::limitations::Limitation;
+use crate::conformance::matrix::Transport;
 use crate::conformance::outcome::{Context as _, Outcome, Problem, ensure, fail};
 
 /// The remaining lengths where the variable-length integer of the fixed header grows
@@ -32,39 +35,104 @@ pub async fn large_payload(ctx: Ctx) -> Outcome {
     let mut sizes = vec![0, 1, 1 << 20, 10 << 20];
     sizes.extend(BOUNDARIES.iter().map(|b| b - overhead));
 
-    let subscriber = Peer::connect(ctx.options("sub")?.subscription_identifiers(false)).await?;
+    // Each direction on its own: the case's transport to the broker (the other side over
+    // plain TCP), then from the broker.
+    let plain = &ctx.plain;
+    let directions = [
+        ("to the broker", &ctx.endpoint, plain),
+        ("from the broker", plain, &ctx.endpoint),
+    ];
+    for (direction, publishing, subscribing) in directions {
+        let slow = direction == "from the broker"
+            && matches!(ctx.transport, Transport::Ws | Transport::Wss)
+            && Limitation::SlowWebSocketSends
+                .applies_to(&ctx.broker)
+                .is_some();
+        // Through a broker that sends slowly over WebSocket: the sizes it can deliver in
+        // time, and one of 128 KiB to measure its rate.
+        let sizes: Vec<usize> = if slow {
+            sizes
+                .iter()
+                .copied()
+                .filter(|&size| size <= 16_384)
+                .chain([128 << 10])
+                .collect()
+        } else {
+            sizes.clone()
+        };
+        let started = Instant::now();
+        send_and_check(&ctx, &topic, direction, publishing, subscribing, &sizes).await?;
+        if slow {
+            let rate = (128 << 10) as f64 / started.elapsed().as_secs_f64() / 1000.0;
+            if rate < 1000.0 {
+                let reason = ctx.limitation(Limitation::SlowWebSocketSends).err();
+                let detail = format!(
+                    " Measured here: about {rate:.0} kB/s. Every size went to the broker \
+                     over {} intact, and the sizes up to 16 384 B came back from it intact.",
+                    ctx.transport
+                );
+                return Err(match reason {
+                    Some(Problem::NotApplicable(text)) => Problem::NotApplicable(text + &detail),
+                    other => other.unwrap_or(Problem::Fail(detail)),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Publishes `sizes` from a client of `publishing` to one of `subscribing` and checks what
+/// arrives.
+async fn send_and_check(
+    ctx: &Ctx,
+    topic: &str,
+    direction: &str,
+    publishing: &Endpoint,
+    subscribing: &Endpoint,
+    sizes: &[usize],
+) -> Result<(), Problem> {
+    let subscriber =
+        Peer::connect(options_for(ctx, subscribing, "sub")?.subscription_identifiers(false))
+            .await?;
     let mut subscription = subscriber
         .client
-        .subscribe(&topic, QoS::AtLeastOnce)
+        .subscribe(topic, QoS::AtLeastOnce)
         .await
         .context("subscribe")?;
-    let publisher = ctx.connect("pub").await?;
-    for &size in &sizes {
-        publisher
-            .client
-            .publish(&topic, pattern(size), QoS::AtLeastOnce)
-            .await
-            .context(&format!("publish {size} B"))?;
+    let publisher = Peer::connect(options_for(ctx, publishing, "pub")?).await?;
+    for &size in sizes {
+        within(
+            Duration::from_secs(20),
+            publisher
+                .client
+                .publish(topic, pattern(size), QoS::AtLeastOnce),
+        )
+        .await
+        .context(&format!(
+            "publish {size} B {direction}: not acknowledged within 20 s"
+        ))?
+        .context(&format!("publish {size} B {direction}"))?;
     }
+    let what = format!("payloads {direction} over {}", ctx.transport);
     let got = receive(
         &mut subscription,
         sizes.len(),
-        Duration::from_secs(40),
-        "payloads",
+        Duration::from_secs(20),
+        &what,
     )
     .await?;
-    for (message, &size) in got.iter().zip(&sizes) {
+    for (message, &size) in got.iter().zip(sizes) {
         let payload = message.payload();
         if payload.len() != size {
             fail!(
-                "a {size} B payload arrived as {} B (in order: {:?})",
+                "{direction}: a {size} B payload arrived as {} B (in order: {:?})",
                 payload.len(),
                 got.iter().map(|m| m.payload().len()).collect::<Vec<_>>()
             );
         }
         ensure!(
             payload[..] == pattern(size)[..],
-            "the {size} B payload arrived with other bytes"
+            "{direction}: the {size} B payload arrived with other bytes"
         );
     }
     publisher.disconnect().await?;

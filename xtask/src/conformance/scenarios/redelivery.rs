@@ -81,14 +81,35 @@ pub async fn redelivery(ctx: Ctx) -> Outcome {
         connected.session_present,
         "session present was false after the cut (persistent session)"
     );
-    let again = receive(&mut subscription, 2, ARRIVAL_TIME, "delivery after the cut")
-        .await
-        .map_err(|problem| match problem {
-            Problem::Fail(reason) => Problem::Fail(format!(
-                "{reason}: the unacknowledged messages were not delivered again"
-            )),
-            other => other,
-        })?;
+    let mut again = drain(&mut subscription, ARRIVAL_TIME / 2).await;
+    if again.len() < 2 {
+        again.extend(drain(&mut subscription, ARRIVAL_TIME / 2).await);
+    }
+    if again.len() != 2 {
+        let resent: Vec<String> = proxy
+            .tapped()
+            .iter()
+            .filter(|t| t.connection == 1 && t.direction == Direction::ToClient)
+            .filter_map(|t| match &t.packet {
+                Ok(Packet::Publish(p)) => Some(format!(
+                    "{} q{} d{}",
+                    String::from_utf8_lossy(&p.payload),
+                    p.qos as u8,
+                    u8::from(p.dup)
+                )),
+                _ => None,
+            })
+            .collect();
+        fail!(
+            "after the cut the application got {} again (expected r1 and r2 with DUP); the \
+             broker sent them again as {resent:?}",
+            if again.is_empty() {
+                "nothing".to_owned()
+            } else {
+                again.iter().map(describe).collect::<Vec<_>>().join(", ")
+            }
+        );
+    }
     ensure!(
         payloads(&again) == ["r1", "r2"] && again.iter().all(Message::dup),
         "after the cut: expected r1 and r2 again with DUP set, got {}",

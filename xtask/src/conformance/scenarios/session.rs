@@ -86,8 +86,10 @@ pub async fn offline_queue(ctx: Ctx) -> Outcome {
             options
         })
     };
-    // A clean start first, so that no older session of this id interferes.
-    let first = Peer::connect(persistent(true)?).await?;
+    // 5.0: a clean start first, so that no older session of this id interferes (the
+    // expiry keeps the new one); 3.1.1 has no such thing: clean session 1 would end the
+    // session with the connection, and the id is new anyway.
+    let first = Peer::connect(persistent(ctx.version.is_v5())?).await?;
     let _subscription = first
         .client
         .subscribe(&ctx.topic("+/+"), QoS::ExactlyOnce)
@@ -202,7 +204,22 @@ pub async fn server_disconnect(ctx: Ctx) -> Outcome {
         .await
         .context("the first client heard of no disconnection after the takeover")?;
     let DisconnectReason::Server(disconnect) = reason else {
-        fail!("the takeover reached the user as {reason:?}, not as the broker's DISCONNECT");
+        let sent: Vec<String> = proxy
+            .tapped()
+            .into_iter()
+            .filter(|t| t.direction == Direction::ToClient)
+            .filter_map(|t| match t.packet {
+                Ok(mqtt_codec::Packet::Disconnect(d)) => Some(format!("DISCONNECT {}", d.code)),
+                _ => None,
+            })
+            .collect();
+        if sent.is_empty() && matches!(reason, DisconnectReason::ConnectionLost) {
+            ctx.limitation(Limitation::NoDisconnectOnTakeover)?;
+        }
+        fail!(
+            "the takeover reached the user as {reason:?}, not as the broker's DISCONNECT \
+             (the broker sent: {sent:?})"
+        );
     };
     ensure!(
         disconnect.code == DisconnectReasonCode::SessionTakenOver,

@@ -46,6 +46,9 @@ pub async fn overlapping(ctx: Ctx) -> Outcome {
         1 + extra_shallow.len()
     );
     let (deep_qos, shallow_qos) = (on_deep[0].qos(), on_shallow[0].qos());
+    if !ctx.version.is_v5() && deep_qos == QoS::AtLeastOnce && shallow_qos == QoS::AtLeastOnce {
+        ctx.limitation(Limitation::OverlapAtLowerQos)?;
+    }
     // One message at QoS 2 reaches both streams; two messages are QoS 2 and QoS 1.
     ensure!(
         deep_qos == QoS::ExactlyOnce && shallow_qos != QoS::AtMostOnce,
