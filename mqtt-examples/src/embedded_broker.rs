@@ -134,7 +134,9 @@ mod tests {
     fn accepts_a_connect() {
         let broker = EmbeddedBroker::start().unwrap();
         let mut stream = TcpStream::connect(broker.address(BrokerProtocol::V3_1_1)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let connect = [
             0x10, 0x0d, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01,
             b't',
