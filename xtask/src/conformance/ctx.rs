@@ -112,6 +112,16 @@ impl Ctx {
         }
     }
 
+    /// What a scenario returns when a check cannot be shown: `n/a` with the limitation's
+    /// reason and `evidence` (what was seen) when the broker has that known limitation, a
+    /// failure saying `evidence` otherwise.
+    pub fn limitation_seen(&self, limitation: Limitation, evidence: &str) -> Problem {
+        match limitation.applies_to(&self.broker) {
+            Some(reason) => Problem::NotApplicable(format!("{reason}. Seen: {evidence}")),
+            None => Problem::Fail(evidence.to_owned()),
+        }
+    }
+
     /// The scenario's own broker (the registry gives one to the scenarios that declare it).
     pub fn own_broker(&self) -> Result<&OwnBroker, Problem> {
         self.own.as_ref().ok_or_else(|| {

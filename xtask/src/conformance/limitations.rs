@@ -20,6 +20,11 @@ pub enum Limitation {
     NoDisconnectOnTakeover,
     /// The broker sends large messages to WebSocket clients at a few tens of kB/s.
     SlowWebSocketSends,
+    /// The broker never sends topic aliases to clients.
+    NoServerTopicAliases,
+    /// On overlapping subscriptions (5.0) the broker sends one copy per subscription, each
+    /// with its own Subscription Identifier.
+    CopyPerSubscription,
 }
 
 impl Limitation {
@@ -63,6 +68,17 @@ impl Limitation {
                  #1390, open; the client acknowledges every byte at once, seen in the socket's \
                  counters), so the 1 MiB to 10 MiB payloads from the broker cannot arrive \
                  within the time limit"
+            }
+            Limitation::NoServerTopicAliases => {
+                "mosquitto 2.0 never assigns topic aliases to the messages it sends to clients \
+                 (it accepts them from clients only), so incoming aliases cannot be shown \
+                 (SCENARIOS.md, broker variations: server-sent topic aliases)"
+            }
+            Limitation::CopyPerSubscription => {
+                "mosquitto 2.0 sends one copy of the message per matching subscription, each \
+                 with its own Subscription Identifier, which the standard allows \
+                 ([MQTT-3.3.4-3], [MQTT-3.3.4-5]), so a single message carrying both \
+                 identifiers cannot be shown (SCENARIOS.md, broker variations)"
             }
         };
         Some(format!("{reason} [mosquitto {version}]"))

@@ -8,7 +8,8 @@ use mqtt_codec::Packet;
 
 use crate::conformance::client::{ARRIVAL_TIME, CONNECT_TIME, Peer, receive};
 use crate::conformance::ctx::Ctx;
-use crate::conformance::outcome::{Context as _, Outcome, Problem, ensure};
+use crate::conformance::limitations::Limitation;
+use crate::conformance::outcome::{Context as _, Outcome, ensure};
 use crate::conformance::proxy::{Direction, Tapped};
 
 /// The PUBLISH packets seen going `direction`: (connection, topic as sent, alias).
@@ -162,13 +163,14 @@ pub async fn topic_alias_in(ctx: Ctx) -> Outcome {
             .await
             .and(receiver.disconnect().await);
     }
-    Err(Problem::NotApplicable(format!(
-        "the broker sent no topic alias to the client (seen on the wire: {} PUBLISH packets, \
-         all with the full topic name and no Topic Alias, though the client allowed 1); \
-         mosquitto 2.0 does not assign topic aliases on outgoing messages. The {} messages \
-         arrived with their full names [{}]",
-        received.len(),
-        order.len(),
-        ctx.broker.describe()
-    )))
+    Err(ctx.limitation_seen(
+        Limitation::NoServerTopicAliases,
+        &format!(
+            "the broker sent no topic alias to the client ({} PUBLISH packets on the wire, \
+             all with the full topic name and no Topic Alias, though the client allowed 1); \
+             the {} messages arrived with their full names",
+            received.len(),
+            order.len()
+        ),
+    ))
 }

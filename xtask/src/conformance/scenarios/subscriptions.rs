@@ -487,17 +487,14 @@ pub async fn subscription_ids(ctx: Ctx) -> Outcome {
     {
         return Ok(());
     }
-    // mosquitto sends one copy per matching subscription, each with its own identifier,
-    // which [MQTT-3.3.4-3]/[MQTT-3.3.4-5] allow; the single message with both cannot be
-    // shown.
-    Err(Problem::NotApplicable(format!(
-        "the broker sent one copy per subscription (identifiers {:?}), which the standard \
-         allows ([MQTT-3.3.4-5]), so a single message carrying both identifiers cannot be \
-         shown; the routing of each copy to its own subscription was checked and holds \
-         [{}]",
-        carried.values().collect::<Vec<_>>(),
-        ctx.broker.describe()
-    )))
+    Err(ctx.limitation_seen(
+        Limitation::CopyPerSubscription,
+        &format!(
+            "the broker sent one copy per subscription (identifiers {:?}); the routing of \
+             each copy to its own subscription was checked and holds",
+            carried.values().collect::<Vec<_>>()
+        ),
+    ))
 }
 
 /// Scenario `shared-subscriptions` (5.0): two clients in `$share/g/...`: each message
