@@ -3,13 +3,13 @@
 
 use bytes::{Buf, BytesMut};
 
+use crate::Connect;
 use crate::error::DecodeError;
 use crate::packet::{Body, Packet, PacketType};
 use crate::version::ProtocolVersion;
 use crate::wire::{
     MAX_VARIABLE_BYTE_INTEGER, Reader, VariableByteInteger, parse_variable_byte_integer,
 };
-use crate::Connect;
 
 /// The largest packet MQTT can express: a 1-byte type, a 4-byte remaining length and
 /// 268,435,455 bytes of body.

@@ -11,6 +11,9 @@ use crate::topic_filter::TopicFilter;
 use crate::version::ProtocolVersion;
 use crate::wire::{Reader, Sink};
 
+/// Subscriptions that decoding makes room for before reading them (more grow the list).
+const MAX_PRESIZED_FILTERS: usize = 32;
+
 /// Whether the server sends retained messages when a subscription is made (MQTT 5.0 section
 /// 3.8.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -152,7 +155,8 @@ impl Body for Subscribe {
     fn read(_flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
         let properties = SubscribeProperties::read_if_v5(r, version)?;
-        let mut filters = Vec::new();
+        // Each subscription takes at least 4 bytes: room for them all at once, up to a bound.
+        let mut filters = Vec::with_capacity((r.remaining() / 4).min(MAX_PRESIZED_FILTERS));
         while !r.is_empty() {
             let filter = TopicFilter::from_byte_string(r.topic()?)?;
             let options = SubscriptionOptions::from_byte(r.u8()?, version)?;

@@ -5,6 +5,8 @@ use bytes::Bytes;
 use bytestring::ByteString;
 use core::fmt;
 
+use crate::wire::any_byte;
+
 /// The longest topic name or filter: its length must fit the 16-bit length prefix
 /// [MQTT-4.7.3-3].
 pub const MAX_TOPIC_LEN: usize = 65_535;
@@ -124,18 +126,20 @@ impl TopicName {
 /// Checks a topic name's bytes (already known to be UTF-8): one pass over the bytes.
 pub(crate) fn validate_name(topic: &[u8]) -> Result<(), TopicError> {
     check_length(topic)?;
-    // One branch-free pass (the compiler vectorises it); which rule was broken is looked up
-    // only for a bad topic.
-    let suspicious = topic.iter().fold(false, |found, &byte| {
-        found | matches!(byte, b'+' | b'#' | 0)
-    });
-    if !suspicious {
+    // One branch-free pass; which rule was broken is looked up only for a bad topic.
+    if !has_wildcard_or_null(topic) {
         return Ok(());
     }
     if topic.contains(&0) {
         return Err(TopicError::NullCharacter);
     }
     Err(TopicError::WildcardInTopicName)
+}
+
+/// Whether `bytes` holds `+`, `#` or U+0000.
+#[inline]
+pub(crate) fn has_wildcard_or_null(bytes: &[u8]) -> bool {
+    any_byte(bytes, |byte| (byte == b'+') | (byte == b'#') | (byte == 0))
 }
 
 /// The rules that names and filters share: not empty, not longer than 65,535 bytes.
