@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use mqtt_client::{Backoff, BrokerAddress, Client, Event, Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
+use mqtt_examples::describe::event_line;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::proxy::CuttableProxy;
 use mqtt_examples::run::step;
@@ -107,8 +108,8 @@ async fn wait_for(
 ) -> Result<(), Box<dyn Error>> {
     loop {
         let event = step(events.next()).await?.ok_or("the client stopped")?;
-        if let Some(line) = describe(&event) {
-            say(line);
+        if about_the_connection(&event) {
+            say(event_line(&event));
         }
         if last(&event) {
             return Ok(());
@@ -116,34 +117,18 @@ async fn wait_for(
     }
 }
 
-/// One line for each event about the connection.
-fn describe(event: &Event) -> Option<String> {
-    Some(match event {
-        Event::Connecting { address, attempt } => {
-            format!("connecting to {address} (attempt {attempt})")
-        }
-        Event::Connected(connected) => {
-            format!("connected (session present: {})", connected.session_present)
-        }
-        Event::Disconnected(reason) => format!("connection lost: {reason:?}"),
-        Event::Error(error) => format!("error: {error}"),
-        Event::Reconnecting {
-            address,
-            delay,
-            failures,
-        } => format!(
-            "next attempt at {address} in {} ms ({failures} failures in a row)",
-            delay.as_millis()
-        ),
-        Event::Subscribed {
-            suback,
-            restored: true,
-        } => {
-            format!("subscription restored: {:?}", suback.codes)
-        }
-        Event::Closed => "closed".into(),
-        _ => return None,
-    })
+/// Whether an event is about the connection (the ones this example shows).
+fn about_the_connection(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::Connecting { .. }
+            | Event::Connected(_)
+            | Event::Disconnected(_)
+            | Event::Error(_)
+            | Event::Reconnecting { .. }
+            | Event::Subscribed { restored: true, .. }
+            | Event::Closed
+    )
 }
 
 /// The socket address of a `mqtt://` URL.
