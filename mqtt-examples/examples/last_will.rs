@@ -13,8 +13,9 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_client::{Client, Options, QoS, TopicName, Will};
+use mqtt_client::{Options, QoS, TopicName, Will};
 use mqtt_examples::broker_choice::ExampleArgs;
+use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
 
@@ -27,7 +28,8 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let status = format!("mqtt-rs/examples/last_will/{}/status", std::process::id());
 
     smol::block_on(async {
-        let watcher = Client::spawn(Options::builder().uri(broker.url()).build()?);
+        let watcher_options = Options::builder().uri(broker.url()).build()?;
+        let (watcher, watcher_driver) = step(connect(watcher_options, false)).await??;
         let mut statuses = step(watcher.subscribe(&status, QoS::AtLeastOnce)).await??;
         println!("watcher: subscribed to {status}");
 
@@ -43,12 +45,11 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
             .will(will)
             .reconnect(false)
             .build()?;
-        let (sensor, driver) = Client::new(options);
-        let sensor_connection = smol::spawn(driver.run());
+        let (sensor, sensor_connection) = step(connect(options, false)).await??;
         step(sensor.publish(&status, "online", QoS::AtLeastOnce)).await??;
         println!("sensor: connected with a Will, said \"online\"");
 
-        // Dropping the driver closes the network connection at once: no DISCONNECT is sent.
+        // Dropping the driver (its task) closes the network connection at once: no DISCONNECT is sent.
         sensor_connection.cancel().await;
         println!("sensor: connection cut");
 
@@ -64,6 +65,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         }
 
         step(watcher.disconnect()).await??;
+        step(watcher_driver).await??;
         Ok(())
     })
 }

@@ -20,6 +20,7 @@ use std::process::ExitCode;
 
 use mqtt_client::{Client, Event, Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
+use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
 
@@ -41,12 +42,12 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
 
     smol::block_on(async {
         // First run of the worker: a new session.
-        let (worker, driver) = Client::new(worker_options().build()?);
-        let worker_connection = smol::spawn(driver.run());
+        let (worker, worker_connection) = step(connect(worker_options().build()?, false)).await??;
         let mut queue = step(worker.subscribe(&jobs, QoS::AtLeastOnce)).await??;
         println!("worker: subscribed to {jobs}, acknowledging by hand");
 
-        let producer = Client::spawn(Options::builder().uri(broker.url()).build()?);
+        let producer_options = Options::builder().uri(broker.url()).build()?;
+        let (producer, producer_driver) = step(connect(producer_options, false)).await??;
         for job in ["job 1", "job 2", "job 3"] {
             step(producer.publish(&jobs, job, QoS::AtLeastOnce)).await??;
         }
@@ -96,11 +97,12 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         step(worker_connection).await??;
 
         // Leave nothing behind: a clean session discards the stored one.
-        let (worker, driver) = Client::new(worker_options().clean(true).build()?);
-        let worker_connection = smol::spawn(driver.run());
+        let cleanup = worker_options().clean(true).build()?;
+        let (worker, worker_connection) = step(connect(cleanup, false)).await??;
         step(worker.disconnect()).await??;
         step(worker_connection).await??;
         step(producer.disconnect()).await??;
+        step(producer_driver).await??;
         Ok(())
     })
 }

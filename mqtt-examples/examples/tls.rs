@@ -23,8 +23,9 @@ use futures_rustls::rustls::ServerConfig;
 use futures_rustls::rustls::crypto::ring;
 use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use mqtt_client::tls::TlsConfig;
-use mqtt_client::{Client, Options, QoS};
+use mqtt_client::{Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
+use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::proxy::relay;
 use mqtt_examples::run::step;
@@ -58,9 +59,10 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         }
     };
 
-    let client = Client::spawn(Options::builder().uri(&url).tls(tls).build()?);
-    let topic = format!("mqtt-rs/examples/tls/{}", client.id());
+    let options = Options::builder().uri(&url).tls(tls).build()?;
     smol::block_on(async {
+        let (client, driver) = step(connect(options, false)).await??;
+        let topic = format!("mqtt-rs/examples/tls/{}", client.id());
         let mut messages = step(client.subscribe(&topic, QoS::AtLeastOnce)).await??;
         println!("tls: connected to {url}, the certificate checked; subscribed to {topic}");
         step(client.publish(&topic, "sealed", QoS::AtLeastOnce)).await??;
@@ -73,6 +75,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
             message.topic()
         );
         step(client.disconnect()).await??;
+        step(driver).await??;
         Ok(())
     })
 }

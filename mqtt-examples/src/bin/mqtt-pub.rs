@@ -16,9 +16,9 @@ use std::process::ExitCode;
 use mqtt_client::bytes::Bytes;
 use mqtt_client::{Client, DisconnectOptions, Publish, PublishHandle};
 use mqtt_examples::cli::{
-    Failure, MessageSource, PubOptions, UsageError, build_options, connect, parse_pub, pub_usage,
-    tool_main,
+    Failure, MessageSource, PubOptions, UsageError, build_options, parse_pub, pub_usage, tool_main,
 };
+use mqtt_examples::connection::connect;
 use smol::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 /// The largest message read from a file or standard input: the most an MQTT packet holds

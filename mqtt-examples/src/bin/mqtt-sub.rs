@@ -13,9 +13,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use mqtt_client::{ClientError, SubscribeRequest, Subscription, SubscriptionOptions};
-use mqtt_examples::cli::{
-    Failure, SubOptions, build_options, connect, parse_sub, sub_usage, tool_main,
-};
+use mqtt_examples::cli::{Failure, SubOptions, build_options, parse_sub, sub_usage, tool_main};
+use mqtt_examples::connection::connect;
 use mqtt_examples::run::{STEP_TIMEOUT, within};
 
 fn main() -> ExitCode {

@@ -54,6 +54,12 @@ impl Failure {
     }
 }
 
+impl From<crate::connection::ConnectError> for Failure {
+    fn from(error: crate::connection::ConnectError) -> Self {
+        Self::failed(error)
+    }
+}
+
 impl From<UsageError> for Failure {
     fn from(error: UsageError) -> Self {
         Self::Usage(error)

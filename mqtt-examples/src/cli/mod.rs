@@ -16,7 +16,6 @@ mod common;
 mod failure;
 mod properties;
 mod publish;
-mod session;
 mod subscribe;
 
 pub use arguments::{Arguments, Flag};
@@ -24,7 +23,6 @@ pub use common::{BrokerTarget, CommonOptions, TlsFiles, WillOptions, build_optio
 pub use failure::{Failure, UsageError};
 pub use properties::{PropertyArgs, PropertyTarget};
 pub use publish::{MessageSource, PubOptions, parse_pub, pub_usage};
-pub use session::{DriverTask, connect};
 pub use subscribe::{SubOptions, parse_sub, sub_usage};
 
 /// A tool's `main`: with the `parsed` command line, prints `usage` for `--help` or the
