@@ -229,6 +229,43 @@ fn mosquitto_v311_file_stdin_and_null_messages() {
 
 #[test]
 #[ignore = "needs mosquitto"]
+fn mosquitto_v31_publisher_with_a_will_and_credentials() {
+    let broker = Mosquitto::start(&[Listener::tcp()]);
+    let port = mosquitto_port(&broker);
+    let at = ["-h", "127.0.0.1", "-p", port.as_str()];
+    let subscriber =
+        Subscriber::start(&[&at[..], &["-t", "old/#", "-v", "-C", "1", "-W", "20"]].concat());
+    let args = [
+        "-V",
+        "31",
+        "-i",
+        "old-client",
+        "-u",
+        "me",
+        "-P",
+        "pw",
+        "--will-topic",
+        "old/will",
+    ];
+    publish(
+        &[
+            &at[..],
+            &args,
+            &["-t", "old/news", "-m", "from 3.1", "-q", "1"],
+        ]
+        .concat(),
+        b"",
+    );
+    let (code, printed) = subscriber.finish();
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        printed, "old/news from 3.1\n",
+        "a clean disconnect sends no Will"
+    );
+}
+
+#[test]
+#[ignore = "needs mosquitto"]
 fn mosquitto_v5_with_properties_and_url() {
     let broker = Mosquitto::start(&[Listener::tcp()]);
     let url = format!("mqtt://127.0.0.1:{}/v5/topic", mosquitto_port(&broker));
