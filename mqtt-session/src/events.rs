@@ -36,6 +36,11 @@ impl RequestToken {
 
 /// Identifies one incoming QoS 1/2 message to acknowledge with
 /// [`crate::Session::acknowledge`] (manual acknowledgement).
+///
+/// A QoS 2 token stays valid until it is used, across reconnections that resume the session
+/// (the message is never delivered twice); a QoS 1 token is valid on its connection only
+/// (after a reconnection the server sends the message again and it is delivered again, with
+/// a new token). A session the server did not keep takes every token with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AckToken {
     pub(crate) packet_id: PacketId,

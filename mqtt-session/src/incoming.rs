@@ -7,6 +7,23 @@
 //! PUBREC with an error code, the identifier is free and a PUBLISH with it is a new message
 //! [MQTT-4.3.3-9] [MQTT-4.3.3-12]. A QoS 1 message is owed a PUBACK; once written, the
 //! identifier names new messages again [MQTT-4.3.2-5].
+//!
+//! With manual acknowledgement, the two levels part ways when the connection drops:
+//! - QoS 2 state belongs to the session. A message the application holds stays
+//!   [`Qos2State::AwaitingApp`] across reconnections that resume the session (Session
+//!   Present 1): its token stays valid, the copy the server sends again [MQTT-4.4.0-1] is
+//!   not delivered a second time, and the PUBREC goes out on the connection of the day, in
+//!   that connection's order, once both the copy has arrived and the application has
+//!   answered (whichever comes last). An answer given while disconnected, or a PUBREC lost
+//!   with its connection, answers the copy at once.
+//! - QoS 1 state belongs to the connection: a QoS 1 identifier carries no exactly-once
+//!   promise, so nothing about it is kept past the connection. The copy the server sends
+//!   again is delivered again (DUP set, at least once) with a new token, and the old token is
+//!   refused. Keeping QoS 1 messages across connections would only save a duplicate that
+//!   QoS 1 allows, at the price of a second kind of session state.
+//!
+//! When the session is not resumed (Session Present 0, or a clean start), everything goes
+//! and every outstanding token is refused.
 
 use std::collections::HashMap;
 
@@ -28,7 +45,8 @@ pub enum AckReply {
 /// Where an incoming QoS 2 message is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Qos2State {
-    /// Delivered with manual acknowledgement; the application has not answered yet.
+    /// Delivered with manual acknowledgement; the application has not answered yet. Kept
+    /// across reconnections that resume the session, so that its token stays valid.
     AwaitingApp {
         /// The delivery its token names.
         delivery: u64,

@@ -529,10 +529,16 @@ impl Session {
     /// codes are the same set; 3.x ignores both code and properties) and properties.
     ///
     /// The acknowledgement is written as soon as every message that arrived before this one
-    /// is acknowledged too [MQTT-4.6.0-2] [MQTT-4.6.0-3]. After a reconnection, acknowledging
-    /// a QoS 1 message of the previous connection is refused with
-    /// [`CommandError::UnknownAckToken`] (the server sends it again and it is delivered again);
-    /// a QoS 2 message is answered when the server sends it again.
+    /// is acknowledged too [MQTT-4.6.0-2] [MQTT-4.6.0-3].
+    ///
+    /// Across reconnections: a QoS 2 message keeps its token while the session is resumed
+    /// (Session Present 1); it is not delivered again when the server sends it again, and
+    /// its PUBREC goes out on the current connection, in order, once that copy has arrived
+    /// (at once if it already has). The answer may be given while disconnected. A QoS 1
+    /// message of an earlier connection is refused with [`CommandError::UnknownAckToken`]:
+    /// the server sends it again and it is delivered again (at least once), to be
+    /// acknowledged with its new token. When the session is not resumed, every token of
+    /// earlier connections is refused.
     pub fn acknowledge_with(
         &mut self,
         token: AckToken,

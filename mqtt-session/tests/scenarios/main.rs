@@ -13,6 +13,7 @@ mod connect;
 mod disconnect;
 mod keep_alive;
 mod malformed;
+mod manual_ack_resume;
 mod offline;
 mod publish_in;
 mod publish_out;

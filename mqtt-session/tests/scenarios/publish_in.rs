@@ -14,15 +14,9 @@ use mqtt_session::{
 use crate::support::*;
 
 fn messages(events: &[Event]) -> Vec<(String, Option<AckToken>)> {
-    events
-        .iter()
-        .filter_map(|event| match event {
-            Event::Message(message) => Some((
-                String::from_utf8_lossy(&message.publish.payload).into_owned(),
-                message.ack,
-            )),
-            _ => None,
-        })
+    delivered(events)
+        .into_iter()
+        .map(|(payload, _, ack)| (payload, ack))
         .collect()
 }
 
@@ -188,48 +182,6 @@ fn automatic_mode_refuses_manual_acknowledgement() {
         other.session.acknowledge(token),
         Err(CommandError::NotManualAck)
     );
-}
-
-#[test]
-fn a_qos1_acknowledgement_from_a_previous_connection_is_refused() {
-    let mut h = Harness::connected(manual(V5));
-    h.receive("a", "1", QoS::AtLeastOnce, Some(1));
-    let token = messages(&h.events())[0].1.unwrap();
-    h.lose_connection();
-    h.reconnect(connack_ok(true));
-    assert_eq!(
-        h.session.acknowledge(token),
-        Err(CommandError::UnknownAckToken)
-    );
-    // The server sends it again; it is delivered again with a new token.
-    h.broker(sent_publish("a", "1", QoS::AtLeastOnce, Some(1), true))
-        .unwrap();
-    let again = messages(&h.events());
-    assert_eq!(again.len(), 1);
-    h.session.acknowledge(again[0].1.unwrap()).unwrap();
-    h.expect_sent([PubAck::new(id(1))]);
-}
-
-#[test]
-fn a_qos2_message_held_by_the_application_is_answered_when_sent_again() {
-    shows!("5.0", "MQTT-4.3.3-10");
-    let mut config = manual(V5);
-    config.properties.session_expiry_interval = Some(60);
-    let mut h = Harness::connected(config);
-    h.receive("a", "1", QoS::ExactlyOnce, Some(1));
-    let token = messages(&h.events())[0].1.unwrap();
-    h.lose_connection();
-    h.reconnect(connack_ok(true));
-    h.events();
-    // Sent again before the application answered: not delivered again, not answered yet.
-    h.broker(sent_publish("a", "1", QoS::ExactlyOnce, Some(1), true))
-        .unwrap();
-    assert!(messages(&h.events()).is_empty());
-    h.expect_silent();
-    h.session.acknowledge(token).unwrap();
-    h.expect_sent([PubRec::new(id(1))]);
-    h.broker(PubRel::new(id(1))).unwrap();
-    h.expect_sent([PubComp::new(id(1))]);
 }
 
 #[test]

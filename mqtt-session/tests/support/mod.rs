@@ -246,6 +246,21 @@ impl Harness {
     }
 }
 
+/// Payload, DUP flag and ack token of every message the session handed over in `events`.
+pub fn delivered(events: &[Event]) -> Vec<(String, bool, Option<mqtt_session::AckToken>)> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Message(message) => Some((
+                String::from_utf8_lossy(&message.publish.payload).into_owned(),
+                message.publish.dup,
+                message.ack,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Decodes every packet in `bytes` as the server side would.
 pub fn decode_all(bytes: &[u8], version: ProtocolVersion) -> Vec<Packet> {
     let mut buffer = BytesMut::from(bytes);
