@@ -38,20 +38,32 @@ fn seen(tapped: &[Tapped], count: usize, pick: impl Fn(&Tapped, &Packet) -> bool
         >= count
 }
 
-/// The payloads of `messages`, sorted.
-fn payloads(messages: &[Message]) -> Vec<String> {
-    let mut payloads: Vec<String> = messages
+/// The PUBLISH packets the broker sent from tap entry `from` on, as `payload qQOS dDUP`.
+fn publishes_to_client(tapped: &[Tapped], from: usize) -> Vec<String> {
+    tapped
         .iter()
-        .map(|m| String::from_utf8_lossy(m.payload()).into_owned())
-        .collect();
-    payloads.sort();
-    payloads
+        .skip(from)
+        .filter(|t| t.direction == Direction::ToClient)
+        .filter_map(|t| match &t.packet {
+            Ok(Packet::Publish(p)) => Some(format!(
+                "{} q{} d{}",
+                String::from_utf8_lossy(&p.payload),
+                p.qos as u8,
+                u8::from(p.dup)
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
-/// Scenario `redelivery`: a persistent session receives QoS 1 and 2 messages but does not
-/// acknowledge them (manual acknowledgement), then the connection is cut: after the
-/// reconnection the same messages are delivered again (DUP set) and, once acknowledged,
-/// not again.
+/// Scenario `redelivery`: a persistent session receives a QoS 1 and a QoS 2 message but does
+/// not acknowledge them (manual acknowledgement), then the connection is cut. After the
+/// reconnection (session present) the broker sends both again with DUP set
+/// [MQTT-4.4.0-1]: the QoS 1 message is delivered to the application again (at least once),
+/// the QoS 2 message is not (exactly once [MQTT-4.3.3-10]: it was handed over already).
+/// Acknowledging the new QoS 1 delivery and the original QoS 2 message completes both
+/// exchanges on the new connection (PUBACK; PUBREC, PUBREL, PUBCOMP), and after another cut
+/// neither comes back.
 pub async fn redelivery(ctx: Ctx) -> Outcome {
     let proxy = ctx.proxy()?;
     let mut receiver = Peer::connect(persistent(&ctx, &proxy, "redel")?.manual_ack(true)).await?;
@@ -74,68 +86,77 @@ pub async fn redelivery(ctx: Ctx) -> Outcome {
         first.iter().all(Message::needs_ack),
         "with manual acknowledgement, the messages should wait for the application's ack"
     );
+    let Some(held_qos2) = first
+        .iter()
+        .find(|m| &m.payload()[..] == b"r2" && m.qos() == QoS::ExactlyOnce)
+    else {
+        fail!(
+            "first delivery: expected r1 at QoS 1 and r2 at QoS 2, got {}",
+            first.iter().map(describe).collect::<Vec<_>>().join(", ")
+        );
+    };
 
+    let cut_at = proxy.tapped().len();
     proxy.cut();
     let connected = receiver.reconnected(CONNECT_TIME).await?;
     ensure!(
         connected.session_present,
         "session present was false after the cut (persistent session)"
     );
-    let mut again = drain(&mut subscription, ARRIVAL_TIME / 2).await;
-    if again.len() < 2 {
-        again.extend(drain(&mut subscription, ARRIVAL_TIME / 2).await);
-    }
-    if again.len() != 2 {
-        let resent: Vec<String> = proxy
-            .tapped()
-            .iter()
-            .filter(|t| t.connection == 1 && t.direction == Direction::ToClient)
-            .filter_map(|t| match &t.packet {
-                Ok(Packet::Publish(p)) => Some(format!(
-                    "{} q{} d{}",
-                    String::from_utf8_lossy(&p.payload),
-                    p.qos as u8,
-                    u8::from(p.dup)
-                )),
-                _ => None,
-            })
-            .collect();
-        fail!(
-            "after the cut the application got {} again (expected r1 and r2 with DUP); the \
-             broker sent them again as {resent:?}",
-            if again.is_empty() {
-                "nothing".to_owned()
-            } else {
-                again.iter().map(describe).collect::<Vec<_>>().join(", ")
-            }
-        );
-    }
+    // Both come again from the broker; only the QoS 1 one reaches the application again.
+    let resent = proxy
+        .wait_for(ARRIVAL_TIME, |tapped| {
+            let resent = publishes_to_client(tapped, cut_at);
+            resent.contains(&"r1 q1 d1".to_owned()) && resent.contains(&"r2 q2 d1".to_owned())
+        })
+        .await;
     ensure!(
-        payloads(&again) == ["r1", "r2"] && again.iter().all(Message::dup),
-        "after the cut: expected r1 and r2 again with DUP set, got {}",
-        again.iter().map(describe).collect::<Vec<_>>().join(", ")
+        resent,
+        "after the cut the broker did not send r1 and r2 again with DUP set (it sent {:?})",
+        publishes_to_client(&proxy.tapped(), cut_at)
     );
-    for message in &again {
-        receiver
-            .client
-            .acknowledge(message)
-            .await
-            .context("acknowledge")?;
-    }
-    // Acknowledged when the broker has the PUBACK and the PUBCOMP.
+    let again = drain(&mut subscription, QUIET_TIME).await;
+    ensure!(
+        again.len() == 1 && &again[0].payload()[..] == b"r1" && again[0].dup(),
+        "after the cut the application should get r1 again with DUP set (QoS 1: at least \
+         once) and not r2 (QoS 2: exactly once, already delivered); it got {}",
+        if again.is_empty() {
+            "nothing".to_owned()
+        } else {
+            again.iter().map(describe).collect::<Vec<_>>().join(", ")
+        }
+    );
+    receiver
+        .client
+        .acknowledge(&again[0])
+        .await
+        .context("acknowledge r1 (delivered again)")?;
+    receiver
+        .client
+        .acknowledge(held_qos2)
+        .await
+        .context("acknowledge r2 (its first delivery) after the reconnection")?;
+    // Acknowledged when the broker has the PUBACK and the QoS 2 exchange is complete, all on
+    // the new connection.
     let acknowledged = proxy
         .wait_for(ARRIVAL_TIME, |tapped| {
-            seen(tapped, 1, |t, p| {
-                t.direction == Direction::ToBroker && matches!(p, Packet::PubAck(_))
-            }) && seen(tapped, 1, |t, p| {
-                t.direction == Direction::ToBroker && matches!(p, Packet::PubComp(_))
-            })
+            let after_cut = tapped.get(cut_at..).unwrap_or_default();
+            let went = |direction: Direction, kind: fn(&Packet) -> bool| {
+                seen(after_cut, 1, |t, p| t.direction == direction && kind(p))
+            };
+            went(Direction::ToBroker, |p| matches!(p, Packet::PubAck(_)))
+                && went(Direction::ToBroker, |p| matches!(p, Packet::PubRec(_)))
+                && went(Direction::ToClient, |p| matches!(p, Packet::PubRel(_)))
+                && went(Direction::ToBroker, |p| matches!(p, Packet::PubComp(_)))
         })
         .await;
     ensure!(
         acknowledged,
-        "the acknowledgements (PUBACK, then PUBREC/PUBREL/PUBCOMP) did not reach the broker"
+        "after the reconnection the acknowledgements (PUBACK for r1; PUBREC, PUBREL, PUBCOMP \
+         for r2) did not all go through"
     );
+
+    let second_cut_at = proxy.tapped().len();
     proxy.cut();
     receiver.reconnected(CONNECT_TIME).await?;
     let third = drain(&mut subscription, QUIET_TIME * 2).await;
@@ -143,6 +164,11 @@ pub async fn redelivery(ctx: Ctx) -> Outcome {
         third.is_empty(),
         "acknowledged messages were delivered again: {}",
         third.iter().map(describe).collect::<Vec<_>>().join(", ")
+    );
+    let resent = publishes_to_client(&proxy.tapped(), second_cut_at);
+    ensure!(
+        resent.is_empty(),
+        "after the second cut the broker sent acknowledged messages again: {resent:?}"
     );
     publisher.disconnect().await?;
     receiver.disconnect().await
