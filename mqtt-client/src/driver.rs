@@ -795,6 +795,17 @@ impl Driver {
     }
 }
 
+impl Drop for Driver {
+    /// Commands still in the channels hold their reply channels: drop them too, so that
+    /// every waiting future sees [`ClientError::Closed`] rather than waiting for ever.
+    fn drop(&mut self) {
+        self.control.close();
+        self.publishes.close();
+        while self.publishes.try_recv().is_ok() {}
+        while self.control.try_recv().is_ok() {}
+    }
+}
+
 /// Whether a refusal is one that trying again cannot fix.
 fn refusal_is_final(code: ConnectReasonCode) -> bool {
     matches!(

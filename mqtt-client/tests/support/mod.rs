@@ -17,3 +17,6 @@ pub async fn within<T>(future: impl Future<Output = T>) -> T {
     })
     .await
 }
+
+#[macro_use]
+pub mod scripted;
