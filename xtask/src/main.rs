@@ -4,10 +4,11 @@
 //!
 //! - `cargo xtask conformance`: the interoperability matrix against real brokers
 //!   ([`conformance`]);
-//! - `cargo xtask bench`: not built yet.
+//! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`bench`]).
 
 use std::process::ExitCode;
 
+mod bench;
 mod conformance;
 
 const USAGE: &str = "usage: cargo xtask <task> [options]
@@ -15,7 +16,8 @@ const USAGE: &str = "usage: cargo xtask <task> [options]
 tasks:
   conformance   run the interoperability scenarios against mosquitto (or --broker URL);
                 `cargo xtask conformance --help` for its options
-  bench         end-to-end benchmarks (not built yet)";
+  bench         end-to-end benchmarks against mosquitto and an ack-everything peer, side
+                by side with rumqttc; `cargo xtask bench --help` for its options";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -23,10 +25,7 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     match task.as_deref() {
         Some("conformance") => conformance::main(&rest),
-        Some("bench") => {
-            eprintln!("xtask: `bench` is not built yet");
-            ExitCode::FAILURE
-        }
+        Some("bench") => bench::main(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,0 +1,237 @@
+//! The workloads with our client, on smol or on tokio, used as its documentation says: a
+//! driver future per client spawned on the runtime (`smol::spawn` / `tokio::spawn`), the
+//! subscriber's stream read by a task of its own, the publisher in the main task, pipelining
+//! with [`Client::enqueue`] and awaiting each [`PublishHandle`] for the acknowledgement.
+//!
+//! Both clients keep at most 100 QoS 1/2 publishes in flight, as rumqttc does by default
+//! and as mosquitto is configured for the bench.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mqtt_client::{Client, Event, Options, Publish, PublishHandle, QoS, TopicName};
+use serde_json::Value;
+
+use super::harness::{
+    Pacer, Runtime, Tallies, Window, idle_report, lock, numbered_payloads, timed_payload,
+};
+use super::job::{Job, Workload};
+use super::probe::resident_bytes;
+use super::tokio_connector::TokioConnector;
+
+/// Publishes in flight at once (rumqttc's default, mosquitto's setting in the bench).
+pub const IN_FLIGHT: u16 = 100;
+/// Finished publish handles the publisher may hold before it reads the oldest.
+const HANDLES_HELD: usize = 1024;
+/// How long a goodbye may take.
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Runs `job` with our client on `runtime`; the JSON answer for the parent.
+pub fn run(job: &Job, runtime: Runtime) -> Result<Value, String> {
+    match runtime {
+        Runtime::Smol => smol::block_on(workload(job, runtime)),
+        Runtime::Tokio => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("tokio runtime: {e}"))?
+            .block_on(workload(job, runtime)),
+    }
+}
+
+async fn workload(job: &Job, runtime: Runtime) -> Result<Value, String> {
+    match job.workload {
+        Workload::Throughput { qos, size, count } => {
+            let payloads = numbered_payloads(size, count);
+            delivery(job, runtime, qos, size, Publishing::AllAtOnce(payloads)).await
+        }
+        Workload::Latency {
+            qos, size, rate, ..
+        } => {
+            let pacer = Pacer::new(rate, job.workload.messages());
+            delivery(job, runtime, qos, size, Publishing::Paced(pacer)).await
+        }
+        Workload::Idle { clients } => idle(job, runtime, clients).await,
+    }
+}
+
+/// How the publisher sends.
+enum Publishing {
+    /// These payloads, as fast as the client takes them.
+    AllAtOnce(Vec<bytes::Bytes>),
+    /// Timestamped payloads on the pacer's ticks.
+    Paced(Pacer),
+}
+
+fn spawn(runtime: Runtime, future: impl Future<Output = ()> + Send + 'static) {
+    match runtime {
+        Runtime::Smol => smol::spawn(future).detach(),
+        Runtime::Tokio => drop(tokio::spawn(future)),
+    }
+}
+
+/// A connected client (its driver running on `runtime`).
+async fn connect(job: &Job, runtime: Runtime, role: &str) -> Result<Client, String> {
+    let mut options = Options::builder()
+        .uri(format!("mqtt://{}", job.address))
+        .id(format!("b{}-{role}", std::process::id()))
+        .reconnect(false)
+        .max_inflight(IN_FLIGHT);
+    if runtime == Runtime::Tokio {
+        options = options.connector(Arc::new(TokioConnector));
+    }
+    let options = options.build().map_err(|e| format!("options: {e}"))?;
+    let (client, driver) = Client::new(options);
+    // Only until connected: with no events reader the client skips making events.
+    let mut events = client.events();
+    spawn(runtime, async move {
+        let _ = driver.run().await;
+    });
+    loop {
+        match events.next().await {
+            Some(Event::Connected(_)) => return Ok(client),
+            Some(Event::Error(error)) => return Err(format!("{role} did not connect: {error}")),
+            Some(_) => {}
+            None => return Err(format!("{role} closed before connecting")),
+        }
+    }
+}
+
+async fn delivery(
+    job: &Job,
+    runtime: Runtime,
+    qos: QoS,
+    size: usize,
+    publishing: Publishing,
+) -> Result<Value, String> {
+    let expected = job.workload.messages();
+    let base = Instant::now();
+    let tallies = Tallies::new(
+        expected,
+        size,
+        matches!(publishing, Publishing::Paced(_)),
+        base,
+    );
+    let subscriber = connect(job, runtime, "sub").await?;
+    let mut subscription = subscriber
+        .subscribe(&job.topic, qos)
+        .await
+        .map_err(|e| format!("subscribe: {e}"))?;
+    let arrivals = tallies.arrivals.clone();
+    spawn(runtime, async move {
+        while let Some(message) = subscription.next().await {
+            lock(&arrivals).record(message.payload());
+        }
+    });
+    let publisher = connect(job, runtime, "pub").await?;
+    let topic = TopicName::try_from(job.topic.as_str()).map_err(|e| format!("topic: {e}"))?;
+
+    let window = Window::open();
+    let published = match publishing {
+        Publishing::AllAtOnce(payloads) => {
+            let mut sender = Sender::new(&publisher, &tallies);
+            for payload in payloads {
+                sender.send(Publish::new(topic.clone(), payload, qos)).await;
+            }
+            sender.finish().await
+        }
+        Publishing::Paced(mut pacer) => {
+            let mut sender = Sender::new(&publisher, &tallies);
+            let mut seq = 0;
+            loop {
+                let due = pacer.due(runtime).await;
+                if due == 0 {
+                    break;
+                }
+                for _ in 0..due {
+                    let payload = timed_payload(size, seq, base);
+                    sender.send(Publish::new(topic.clone(), payload, qos)).await;
+                    seq += 1;
+                }
+            }
+            sender.finish().await
+        }
+    };
+    tallies.wait(runtime).await;
+    let report = window.close(&tallies, published);
+    goodbye(runtime, &[publisher, subscriber]).await;
+    Ok(report)
+}
+
+/// The publisher: hands messages to the client and reads their handles, oldest first.
+struct Sender<'a> {
+    client: &'a Client,
+    tallies: &'a Tallies,
+    handles: VecDeque<PublishHandle>,
+    published: u64,
+}
+
+impl<'a> Sender<'a> {
+    fn new(client: &'a Client, tallies: &'a Tallies) -> Self {
+        Sender {
+            client,
+            tallies,
+            handles: VecDeque::with_capacity(HANDLES_HELD),
+            published: 0,
+        }
+    }
+
+    async fn send(&mut self, publish: Publish) {
+        self.published += 1;
+        match self.client.enqueue(publish).await {
+            Ok(handle) => self.handles.push_back(handle),
+            Err(_) => lock(&self.tallies.acks).record(false),
+        }
+        if self.handles.len() >= HANDLES_HELD {
+            self.read_oldest().await;
+        }
+    }
+
+    async fn read_oldest(&mut self) {
+        if let Some(handle) = self.handles.pop_front() {
+            let ok = handle.await.is_ok();
+            lock(&self.tallies.acks).record(ok);
+        }
+    }
+
+    /// Reads every handle left; the number of messages published.
+    async fn finish(mut self) -> u64 {
+        while !self.handles.is_empty() {
+            self.read_oldest().await;
+        }
+        self.published
+    }
+}
+
+/// Disconnects, within a time limit (the figures are taken already).
+async fn goodbye(runtime: Runtime, clients: &[Client]) {
+    let all = async {
+        for client in clients {
+            let _ = client.disconnect().await;
+        }
+    };
+    let limit = runtime.sleep_until(Instant::now() + DISCONNECT_TIMEOUT);
+    futures_lite::future::or(all, limit).await;
+}
+
+/// `count` idle clients: resident memory per client, past the first client's one-time costs.
+async fn idle(job: &Job, runtime: Runtime, count: usize) -> Result<Value, String> {
+    let first = connect(job, runtime, "idle-first").await?;
+    runtime
+        .sleep_until(Instant::now() + Duration::from_millis(300))
+        .await;
+    let before = resident_bytes();
+    let mut clients = Vec::with_capacity(count);
+    for index in 0..count {
+        clients.push(connect(job, runtime, &format!("idle-{index}")).await?);
+    }
+    runtime
+        .sleep_until(Instant::now() + Duration::from_millis(500))
+        .await;
+    let after = resident_bytes();
+    let report = idle_report(count, before, after);
+    clients.push(first);
+    goodbye(runtime, &clients).await;
+    Ok(report)
+}
