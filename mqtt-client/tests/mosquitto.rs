@@ -123,3 +123,165 @@ fn v5_subscription_identifiers_route_overlapping_subscriptions() {
         within(client.disconnect()).await.unwrap();
     });
 }
+
+/// Asks mosquitto to stop (SIGTERM, so that it writes its persistence file as a broker being
+/// restarted does) and waits until the process has exited.
+fn terminate(broker: &Mosquitto) {
+    let pid = broker.pid().expect("the broker runs");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stat = format!("/proc/{pid}/stat");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        // Exited: gone, or a zombie ("Z") waiting to be reaped by restart().
+        match std::fs::read_to_string(&stat) {
+            Err(_) => return,
+            Ok(text)
+                if text
+                    .rsplit(')')
+                    .next()
+                    .is_some_and(|s| s.trim_start().starts_with('Z')) =>
+            {
+                return;
+            }
+            Ok(_) => {}
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mosquitto did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The broker stopped and restarted (with its persistence file) while numbered QoS 1 and
+/// QoS 2 messages flow from one client to another: every publish completes, every QoS 1
+/// message arrives at least once, every QoS 2 message exactly once.
+async fn restart_while_messages_flow(version: ProtocolVersion) {
+    use std::collections::HashMap;
+
+    const EACH: u32 = 300;
+    let store = mqtt_testkit::TempDir::new("mosquitto-persistence").unwrap();
+    // mosquitto started as root runs as the user `mosquitto`: let it write there.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let extra = format!(
+        "persistence true\npersistence_location {}/\nmax_queued_messages 10000\nmax_inflight_messages 20",
+        store.path().display()
+    );
+    let mut broker = Mosquitto::start_with_config(&[Listener::tcp()], &extra);
+    let uri = format!("mqtt://127.0.0.1:{}", broker.port(0));
+    let resumable = |id: &str| {
+        let mut builder = Options::builder()
+            .uri(&uri)
+            .id(id)
+            .version(version)
+            .clean(false)
+            .backoff(mqtt_client::Backoff::new(
+                Duration::from_millis(20),
+                Duration::from_millis(200),
+            ));
+        if version == ProtocolVersion::V5 {
+            builder = builder.session_expiry_interval(600);
+        }
+        builder.build().unwrap()
+    };
+    let subscriber = Client::spawn(resumable("restart-sub"));
+    let mut messages = within(subscriber.subscribe("restart/#", QoS::ExactlyOnce))
+        .await
+        .unwrap();
+    let publisher = Client::spawn(resumable("restart-pub"));
+    let mut publisher_events = publisher.events();
+    let publishing = smol::spawn({
+        let publisher = publisher.clone();
+        async move {
+            let mut handles = Vec::new();
+            for n in 0..EACH {
+                for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+                    let topic =
+                        mqtt_client::TopicName::try_from(format!("restart/{}", qos.as_u8()))
+                            .unwrap();
+                    let message = mqtt_client::Publish::new(topic, n.to_string(), qos);
+                    handles.push(publisher.enqueue(message).await.unwrap());
+                }
+                smol::Timer::after(Duration::from_millis(2)).await;
+            }
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        }
+    });
+
+    // Let a third of them through, then stop and restart the broker.
+    let mut counts: HashMap<(QoS, u32), u32> = HashMap::new();
+    let mut record = |message: mqtt_client::Message| {
+        let n: u32 = std::str::from_utf8(message.payload())
+            .unwrap()
+            .parse()
+            .unwrap();
+        *counts.entry((message.qos(), n)).or_default() += 1;
+    };
+    for _ in 0..200 {
+        record(within(messages.next()).await.unwrap());
+    }
+    terminate(&broker);
+    broker.restart();
+
+    within(publishing).await;
+    let complete = |counts: &HashMap<(QoS, u32), u32>| {
+        (0..EACH).all(|n| {
+            counts.contains_key(&(QoS::AtLeastOnce, n))
+                && counts.contains_key(&(QoS::ExactlyOnce, n))
+        })
+    };
+    while !complete(&counts) {
+        let message = within(messages.next()).await.unwrap();
+        let n: u32 = std::str::from_utf8(message.payload())
+            .unwrap()
+            .parse()
+            .unwrap();
+        *counts.entry((message.qos(), n)).or_default() += 1;
+    }
+    // Anything sent twice would have come by now.
+    smol::Timer::after(Duration::from_millis(500)).await;
+    while let Some(message) = messages.try_next() {
+        let n: u32 = std::str::from_utf8(message.payload())
+            .unwrap()
+            .parse()
+            .unwrap();
+        *counts.entry((message.qos(), n)).or_default() += 1;
+    }
+    for n in 0..EACH {
+        assert!(counts[&(QoS::AtLeastOnce, n)] >= 1);
+        assert_eq!(counts[&(QoS::ExactlyOnce, n)], 1, "QoS 2 message {n}");
+    }
+    within(publisher.disconnect()).await.unwrap();
+    within(subscriber.disconnect()).await.unwrap();
+    let mut resumed = false;
+    while let Some(event) = publisher_events.next().await {
+        if let Event::Connected(connected) = event {
+            resumed |= connected.session_present;
+        }
+    }
+    assert!(
+        resumed,
+        "the restarted broker resumed the publisher's session"
+    );
+}
+
+#[test]
+#[ignore = "needs mosquitto"]
+fn broker_restarted_while_messages_flow_v311() {
+    smol::block_on(restart_while_messages_flow(ProtocolVersion::V3_1_1));
+}
+
+#[test]
+#[ignore = "needs mosquitto"]
+fn broker_restarted_while_messages_flow_v5() {
+    smol::block_on(restart_while_messages_flow(ProtocolVersion::V5));
+}

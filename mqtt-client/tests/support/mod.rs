@@ -20,3 +20,5 @@ pub async fn within<T>(future: impl Future<Output = T>) -> T {
 
 #[macro_use]
 pub mod scripted;
+
+pub mod mini_broker;
