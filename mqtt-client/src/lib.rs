@@ -103,7 +103,7 @@
 //!
 //! Sockets and timers come from async-io, which drives them from a thread of its own: the
 //! driver runs under any executor. For tokio-only streams, implement
-//! [`Connector`](mqtt_transport::Connector) with a compat wrapper and pass it to
+//! [`Connector`] with a compat wrapper and pass it to
 //! [`OptionsBuilder::connector`].
 //!
 //! # Cargo features

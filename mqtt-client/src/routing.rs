@@ -9,7 +9,10 @@
 //! - otherwise (MQTT 3.x, or a broker that sends none) to every subscription whose filters
 //!   match its topic;
 //! - a message no live subscription takes goes to the [`Events`](crate::Events) streams as
-//!   [`Event::Message`](crate::Event::Message): nothing is dropped silently.
+//!   [`Event::Message`](crate::Event::Message). Only when there is no `Events` stream either
+//!   does it go nowhere (with manual acknowledgement it is then acknowledged, so that the
+//!   broker does not hold back the messages behind it): make an `Events` stream, or
+//!   subscribe with streams, to see every message.
 //!
 //! Subscribing again to a filter replaces the subscription, on the broker as here: the filter
 //! moves to the new subscription, and an older subscription left without filters ends. A

@@ -885,3 +885,72 @@ fn try_publish_would_block_when_full() {
     ));
     assert!(matches!(smol::block_on(first), Err(ClientError::Closed)));
 }
+
+// ----- enhanced authentication -----
+
+/// Answers "TEST" challenges: "hello" first, then "answer".
+struct TestAuthenticator;
+
+impl mqtt_client::Authenticator for TestAuthenticator {
+    fn method(&self) -> &str {
+        "TEST"
+    }
+    fn initial_data(&mut self) -> Result<Option<bytes::Bytes>, mqtt_client::AuthError> {
+        Ok(Some("hello".into()))
+    }
+    fn respond(
+        &mut self,
+        challenge: Option<&bytes::Bytes>,
+    ) -> Result<Option<bytes::Bytes>, mqtt_client::AuthError> {
+        assert_eq!(challenge.map(|c| &c[..]), Some(&b"challenge"[..]));
+        Ok(Some("answer".into()))
+    }
+    fn finish(&mut self, _: Option<&bytes::Bytes>) -> Result<(), mqtt_client::AuthError> {
+        Ok(())
+    }
+}
+
+fn auth(code: mqtt_codec::AuthReasonCode, data: &'static str) -> mqtt_codec::Auth {
+    mqtt_codec::Auth {
+        code,
+        properties: mqtt_codec::AuthProperties {
+            authentication_method: Some("TEST".into()),
+            authentication_data: Some(data.into()),
+            ..Default::default()
+        },
+    }
+}
+
+scripted!(
+    /// MQTT 5.0 enhanced authentication: the AUTH exchange before CONNACK, and a
+    /// re-authentication reported as an event.
+    enhanced_authentication,
+    |mode| async move {
+        use mqtt_codec::AuthReasonCode;
+        let mut setup = start(V5, mode, |o| o.authenticator(Box::new(TestAuthenticator))).await;
+        let mut peer = setup.broker.accept().await;
+        let mut connect = connect_packet(V5, true);
+        connect.properties.authentication_method = Some("TEST".into());
+        connect.properties.authentication_data = Some("hello".into());
+        peer.expect(connect).await;
+        peer.send(auth(AuthReasonCode::ContinueAuthentication, "challenge"))
+            .await;
+        peer.expect(auth(AuthReasonCode::ContinueAuthentication, "answer"))
+            .await;
+        let mut connack = connack(false);
+        connack.properties.authentication_method = Some("TEST".into());
+        peer.send(connack).await;
+        wait_for(&mut setup.events, |e| matches!(e, Event::Connected(_)).then_some(())).await;
+
+        within(setup.client.reauthenticate()).await.unwrap();
+        peer.expect(auth(AuthReasonCode::ReAuthenticate, "hello")).await;
+        peer.send(auth(AuthReasonCode::Success, "done")).await;
+        let reauth = wait_for(&mut setup.events, |event| match event {
+            Event::Auth(auth) => Some(auth.clone()),
+            _ => None,
+        })
+        .await;
+        assert_eq!(reauth.code, AuthReasonCode::Success);
+        disconnect(setup, peer).await;
+    }
+);
