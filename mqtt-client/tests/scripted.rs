@@ -954,3 +954,49 @@ scripted!(
         disconnect(setup, peer).await;
     }
 );
+
+scripted!(
+    /// Drop safety: a dropped `PublishHandle` still publishes; a `publish` future dropped
+    /// while it waits for room publishes nothing.
+    dropped_publish_futures,
+    |mode| async move {
+        let setup = start(V3_1_1, mode, |o| o.queue_capacity(1).publish_capacity(1)).await;
+        // The broker does not answer yet: publishes wait, until the queue is full.
+        let mut accepted = Vec::new();
+        for n in 0..10 {
+            let payload: &'static str = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"][n];
+            match setup.client.try_publish(publish("d", payload, QoS::AtMostOnce, None)) {
+                Ok(handle) => {
+                    drop(handle);
+                    accepted.push(payload);
+                }
+                Err(ClientError::WouldBlock) => break,
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert!(
+            (1..=2).contains(&accepted.len()),
+            "queue 1 + channel 1: {accepted:?}"
+        );
+        let mut waiting = Box::pin(setup.client.publish("d", "never", QoS::AtMostOnce));
+        assert!(futures_lite::future::poll_once(&mut waiting).await.is_none());
+        drop(waiting);
+
+        let mut peer = accept(&setup, true, false).await;
+        for payload in &accepted {
+            peer.expect(publish("d", payload, QoS::AtMostOnce, None)).await;
+        }
+        let client = setup.client.clone();
+        let subscribing = smol::spawn(async move { client.subscribe("d", QoS::AtMostOnce).await });
+        // Next comes the SUBSCRIBE: the dropped publish was never sent.
+        peer.expect(Subscribe::new(
+            id(1),
+            vec![(filter("d"), SubscriptionOptions::new(QoS::AtMostOnce))],
+        ))
+        .await;
+        peer.send(SubAck::new(id(1), vec![SubscribeReasonCode::GrantedQoS0]))
+            .await;
+        within(subscribing).await.unwrap();
+        disconnect(setup, peer).await;
+    }
+);
