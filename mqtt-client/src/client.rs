@@ -416,3 +416,30 @@ impl Future for PublishHandle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_and_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    /// The handle crosses threads freely; the driver and the streams can be spawned on a
+    /// multi-threaded executor (tokio, smol, async-std).
+    #[test]
+    fn handles_are_send_and_sync_and_the_driver_is_send() {
+        send_and_sync::<Client>();
+        send_and_sync::<crate::blocking::Client>();
+        send::<Driver>();
+        send::<crate::Events>();
+        send::<Subscription>();
+        send::<PublishHandle>();
+        let options = Options::builder()
+            .uri("mqtt://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let (_client, driver) = Client::new(options);
+        fn future_is_send<F: Future + Send>(_: &F) {}
+        future_is_send(&driver.run());
+    }
+}

@@ -108,6 +108,8 @@ pub struct Driver {
     disconnect: Option<(DisconnectOptions, Option<Reply<()>>)>,
     handles_gone: bool,
     failures: u32,
+    /// Where the broker told us to go (MQTT 5.0 Server Reference): the next attempt's address.
+    redirect: Option<BrokerAddress>,
     /// The reason of the connection that just ended, once the session said so.
     ended: Option<DisconnectReason>,
     /// An I/O error that ended the connection.
@@ -165,6 +167,7 @@ impl Driver {
             disconnect: None,
             handles_gone: false,
             failures: 0,
+            redirect: None,
             ended: None,
             io_error: None,
             read_buf: BytesMut::new(),
@@ -204,7 +207,10 @@ impl Driver {
             if self.should_stop_offline() {
                 return Ok(());
             }
-            let address = self.brokers[self.next_broker].clone();
+            let address = self
+                .redirect
+                .take()
+                .unwrap_or_else(|| self.brokers[self.next_broker].clone());
             self.emit(Event::Connecting {
                 address: address.clone(),
                 attempt: self.failures,
@@ -228,11 +234,17 @@ impl Driver {
             let Reconnect::Backoff(backoff) = &self.reconnect else {
                 return Err(error);
             };
-            self.next_broker = (self.next_broker + 1) % self.brokers.len();
+            let next = match &self.redirect {
+                Some(address) => address.clone(),
+                None => {
+                    self.next_broker = (self.next_broker + 1) % self.brokers.len();
+                    self.brokers[self.next_broker].clone()
+                }
+            };
             let delay = backoff.delay_with_jitter(self.failures);
             self.failures = self.failures.saturating_add(1);
             self.emit(Event::Reconnecting {
-                address: self.brokers[self.next_broker].clone(),
+                address: next,
                 delay,
                 failures: self.failures,
             });
@@ -774,6 +786,10 @@ impl Driver {
             }
             SessionEvent::Reauthenticated(auth) => self.emit(Event::Auth(auth)),
             SessionEvent::Disconnected(reason) => {
+                // MQTT 5.0 "Use another server" / "Server moved": try the server named.
+                self.redirect = reason
+                    .server_reference()
+                    .and_then(|reference| reference.parse().ok());
                 self.emit(Event::Disconnected(reason.clone()));
                 self.ended = Some(reason);
             }

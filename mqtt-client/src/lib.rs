@@ -19,7 +19,8 @@
 //!   sends them). Messages no subscription takes come as [`Event::Message`].
 //! - Manual acknowledgement on request ([`OptionsBuilder::manual_ack`], [`Client::acknowledge`]).
 //! - Reconnection with exponential back-off and jitter (1 s doubling to 120 s), fail-over
-//!   between several brokers, unacknowledged publishes sent again (DUP), subscriptions
+//!   between several brokers (and to the server an MQTT 5.0 broker names in a Server
+//!   Reference), unacknowledged publishes sent again (DUP), subscriptions
 //!   restored when the broker lost the session; every attempt, connection and loss is an
 //!   [`Event`].
 //! - No self-deadlock: the driver never waits for the application (messages and events queue

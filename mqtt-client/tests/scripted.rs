@@ -407,9 +407,12 @@ scripted!(
     publish_while_offline,
     |mode| async move {
         let setup = start(V3_1_1, mode, |o| o).await;
-        let qos1 = spawn_publish(&setup.client, "q", "queued", QoS::AtLeastOnce);
-        let qos0 = spawn_publish(&setup.client, "q", "queued0", QoS::AtMostOnce);
-        smol::Timer::after(Duration::from_millis(50)).await;
+        let qos1 = within(setup.client.enqueue(publish("q", "queued", QoS::AtLeastOnce, None)))
+            .await
+            .unwrap();
+        let qos0 = within(setup.client.enqueue(publish("q", "queued0", QoS::AtMostOnce, None)))
+            .await
+            .unwrap();
         let mut peer = accept(&setup, true, false).await;
         peer.expect(publish("q", "queued", QoS::AtLeastOnce, Some(1)))
             .await;
@@ -960,43 +963,59 @@ scripted!(
     /// while it waits for room publishes nothing.
     dropped_publish_futures,
     |mode| async move {
-        let setup = start(V3_1_1, mode, |o| o.queue_capacity(1).publish_capacity(1)).await;
-        // The broker does not answer yet: publishes wait, until the queue is full.
-        let mut accepted = Vec::new();
-        for n in 0..10 {
-            let payload: &'static str = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"][n];
-            match setup.client.try_publish(publish("d", payload, QoS::AtMostOnce, None)) {
-                Ok(handle) => {
-                    drop(handle);
-                    accepted.push(payload);
-                }
-                Err(ClientError::WouldBlock) => break,
-                Err(other) => panic!("{other:?}"),
-            }
-        }
-        assert!(
-            (1..=2).contains(&accepted.len()),
-            "queue 1 + channel 1: {accepted:?}"
-        );
-        let mut waiting = Box::pin(setup.client.publish("d", "never", QoS::AtMostOnce));
+        let broker = ScriptedBroker::bind(V3_1_1).await;
+        let options = test_options(
+            &broker.uri(),
+            V3_1_1,
+            TestConnector::new(mode, 0),
+            Arc::default(),
+        )
+        .publish_capacity(1)
+        .build()
+        .unwrap();
+        // The driver does not run yet: the one place on the way to it fills up.
+        let (client, driver) = Client::new(options);
+        let handle = client
+            .try_publish(publish("d", "kept", QoS::AtMostOnce, None))
+            .unwrap();
+        drop(handle);
+        let full = client.try_publish(publish("d", "refused", QoS::AtMostOnce, None));
+        assert!(matches!(full, Err(ClientError::WouldBlock)));
+        let mut waiting = Box::pin(client.publish("d", "dropped", QoS::AtMostOnce));
         assert!(futures_lite::future::poll_once(&mut waiting).await.is_none());
         drop(waiting);
 
-        let mut peer = accept(&setup, true, false).await;
-        for payload in &accepted {
-            peer.expect(publish("d", payload, QoS::AtMostOnce, None)).await;
-        }
-        let client = setup.client.clone();
-        let subscribing = smol::spawn(async move { client.subscribe("d", QoS::AtMostOnce).await });
-        // Next comes the SUBSCRIBE: the dropped publish was never sent.
-        peer.expect(Subscribe::new(
-            id(1),
-            vec![(filter("d"), SubscriptionOptions::new(QoS::AtMostOnce))],
-        ))
-        .await;
-        peer.send(SubAck::new(id(1), vec![SubscribeReasonCode::GrantedQoS0]))
+        let driver = smol::spawn(driver.run());
+        let mut peer = broker.accept().await;
+        peer.expect(connect_packet(V3_1_1, true)).await;
+        peer.send(connack(false)).await;
+        peer.expect(publish("d", "kept", QoS::AtMostOnce, None)).await;
+        let done = smol::spawn(async move { client.disconnect().await });
+        // Next comes DISCONNECT: neither the refused nor the dropped publish was sent.
+        peer.expect(Disconnect::new(DisconnectReasonCode::NormalDisconnection))
             .await;
-        within(subscribing).await.unwrap();
+        peer.expect_closed().await;
+        within(done).await.unwrap();
+        within(driver).await.unwrap();
+    }
+);
+
+scripted!(
+    /// MQTT 5.0 "Use another server": the next attempt goes to the server the broker names.
+    server_reference_is_followed,
+    |mode| async move {
+        let setup = start(V5, mode, |o| o).await;
+        let other = ScriptedBroker::bind(V5).await;
+        let other_address: BrokerAddress = other.uri().parse().unwrap();
+        let mut peer = accept(&setup, true, false).await;
+        let mut moved = Disconnect::new(DisconnectReasonCode::UseAnotherServer);
+        moved.properties.server_reference = Some(other.uri().trim_start_matches("mqtt://").into());
+        peer.send(moved).await;
+        peer.expect_closed().await;
+        let mut peer = other.accept().await;
+        peer.expect(connect_packet(V5, false)).await;
+        peer.send(connack(false)).await;
+        assert_eq!(setup.connector.attempts().last(), Some(&other_address));
         disconnect(setup, peer).await;
     }
 );
