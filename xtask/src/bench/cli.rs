@@ -1,7 +1,9 @@
 //! The options of `cargo xtask bench`.
 
+use super::job::ClientKind;
+
 /// What `cargo xtask bench --help` prints.
-pub const HELP: &str = "usage: cargo xtask bench [--quick] [--reps N] [--only TEXT]
+pub const HELP: &str = "usage: cargo xtask bench [--quick] [--reps N] [--only TEXT] [--client NAME]
 
 Measures mqtt-client (on smol and on tokio) and rumqttc 0.25 (on tokio) doing the same work
 against mosquitto (started here, max_inflight_messages 100, max_queued_messages 1000000)
@@ -14,6 +16,8 @@ options:
   --quick      one repetition, fewer messages (under 2 minutes; for CI)
   --reps N     repetitions of every measurement (default 5; runs interleave the clients)
   --only TEXT  only the workloads whose name contains TEXT (e.g. `qos1`, `latency`, `idle`)
+  --client NAME  only this client (ours-smol, ours-tokio, rumqttc; repeatable): for
+               profiling one of them (the ratios need rumqttc)
   -h, --help   this text
 
 Results: tables on standard output and target/bench/results.{md,json} (under
@@ -29,6 +33,8 @@ pub struct Options {
     pub reps: Option<usize>,
     /// `--only TEXT`.
     pub only: Option<String>,
+    /// `--client NAME`, each time given (none: every client).
+    pub clients: Vec<ClientKind>,
     /// `--help`.
     pub help: bool,
     /// `--child ...`: the rest of the arguments describe a job (internal).
@@ -52,6 +58,14 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 options.reps = Some(reps);
             }
             "--only" => options.only = Some(args.next().ok_or("--only needs a text")?.clone()),
+            "--client" => {
+                let name = args.next().ok_or("--client needs a name")?;
+                let client = ClientKind::ALL
+                    .into_iter()
+                    .find(|client| client.name() == name)
+                    .ok_or_else(|| format!("--client {name}: ours-smol, ours-tokio or rumqttc"))?;
+                options.clients.push(client);
+            }
             "-h" | "--help" => options.help = true,
             "--child" => {
                 options.child = Some(args.cloned().collect());
@@ -80,6 +94,9 @@ mod tests {
         assert_eq!(options.only.as_deref(), Some("qos1"));
         assert!(parse(&args("--reps 0")).is_err());
         assert!(parse(&args("--fast")).is_err());
+        let one = parse(&args("--client rumqttc")).unwrap();
+        assert_eq!(one.clients, [ClientKind::Rumqttc]);
+        assert!(parse(&args("--client mosquitto")).is_err());
         let child = parse(&args("--child --client rumqttc")).unwrap();
         assert_eq!(child.child, Some(args("--client rumqttc")));
     }

@@ -47,8 +47,10 @@ impl Runtime {
 
 /// `count` payloads of `size` bytes (at least [`HEADER_LEN`]), numbered from 0, built before
 /// the measurement so that building them costs nothing to either client: slices of one
-/// buffer.
-pub fn numbered_payloads(size: usize, count: u64) -> Vec<Bytes> {
+/// buffer, which the workload keeps ([`Payloads::keep`]) until its window is closed, so
+/// that freeing it (an munmap of up to 130 MB) is not counted against whichever client
+/// drops the last slice.
+pub fn numbered_payloads(size: usize, count: u64) -> Payloads {
     let size = size.max(HEADER_LEN);
     let mut buffer = BytesMut::with_capacity(size * count as usize);
     for seq in 0..count {
@@ -56,10 +58,26 @@ pub fn numbered_payloads(size: usize, count: u64) -> Vec<Bytes> {
         buffer.put_u64_le(0);
         buffer.put_bytes(0xa5, size - HEADER_LEN);
     }
-    let buffer = buffer.freeze();
-    (0..count as usize)
-        .map(|index| buffer.slice(index * size..(index + 1) * size))
-        .collect()
+    let whole = buffer.freeze();
+    let each = (0..count as usize)
+        .map(|index| whole.slice(index * size..(index + 1) * size))
+        .collect();
+    Payloads { whole, each }
+}
+
+/// The payloads of a throughput run.
+#[derive(Debug)]
+pub struct Payloads {
+    whole: Bytes,
+    /// One per message, in order.
+    pub each: Vec<Bytes>,
+}
+
+impl Payloads {
+    /// The buffer behind every payload, to hold until the window is closed.
+    pub fn keep(&self) -> Bytes {
+        self.whole.clone()
+    }
 }
 
 /// A payload of `size` bytes carrying `seq` and the time it is made (ns since `base`).
@@ -341,7 +359,7 @@ mod tests {
 
     #[test]
     fn payloads_carry_their_number() {
-        let payloads = numbered_payloads(1024, 3);
+        let payloads = numbered_payloads(1024, 3).each;
         assert_eq!(payloads.len(), 3);
         assert!(payloads.iter().all(|p| p.len() == 1024));
         assert_eq!(read_u64(&payloads[2]), Some(2));
@@ -369,7 +387,7 @@ mod tests {
     fn arrivals_count_distinct_duplicate_and_corrupt_payloads() {
         let base = Instant::now();
         let tallies = Tallies::new(3, 16, true, base);
-        let payloads = numbered_payloads(16, 3);
+        let payloads = numbered_payloads(16, 3).each;
         {
             let mut arrivals = lock(&tallies.arrivals);
             arrivals.record(&payloads[0]);

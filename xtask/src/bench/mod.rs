@@ -102,6 +102,11 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
             PeerCpu::Process(broker_pid),
         ),
     ];
+    let clients: Vec<ClientKind> = if options.clients.is_empty() {
+        ClientKind::ALL.to_vec()
+    } else {
+        options.clients.clone()
+    };
     let total = plan.reps
         * plan
             .workloads
@@ -114,7 +119,7 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
                 }
             })
             .sum::<usize>()
-        * ClientKind::ALL.len();
+        * clients.len();
     eprintln!(
         "xtask bench: {total} runs ({} repetition(s)); mosquitto pid {broker_pid}, peer {}",
         plan.reps,
@@ -128,7 +133,7 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
                 if matches!(workload, Workload::Idle { .. }) && peer == PeerKind::AckPeer {
                     continue;
                 }
-                for client in ClientKind::ALL {
+                for &client in &clients {
                     let job = Job {
                         client,
                         workload: *workload,

@@ -15,7 +15,7 @@ use mqtt_client::{Client, Event, Options, Publish, PublishHandle, QoS, TopicName
 use serde_json::Value;
 
 use super::harness::{
-    Pacer, Runtime, Tallies, Window, idle_report, lock, numbered_payloads, timed_payload,
+    Pacer, Payloads, Runtime, Tallies, Window, idle_report, lock, numbered_payloads, timed_payload,
 };
 use super::job::{Job, Workload};
 use super::probe::resident_bytes;
@@ -59,7 +59,7 @@ async fn workload(job: &Job, runtime: Runtime) -> Result<Value, String> {
 /// How the publisher sends.
 enum Publishing {
     /// These payloads, as fast as the client takes them.
-    AllAtOnce(Vec<bytes::Bytes>),
+    AllAtOnce(Payloads),
     /// Timestamped payloads on the pacer's ticks.
     Paced(Pacer),
 }
@@ -127,11 +127,15 @@ async fn delivery(
     let publisher = connect(job, runtime, "pub").await?;
     let topic = TopicName::try_from(job.topic.as_str()).map_err(|e| format!("topic: {e}"))?;
 
+    let kept = match &publishing {
+        Publishing::AllAtOnce(payloads) => Some(payloads.keep()),
+        Publishing::Paced(_) => None,
+    };
     let window = Window::open();
     let published = match publishing {
         Publishing::AllAtOnce(payloads) => {
             let mut sender = Sender::new(&publisher, &tallies);
-            for payload in payloads {
+            for payload in payloads.each {
                 sender.send(Publish::new(topic.clone(), payload, qos)).await;
             }
             sender.finish().await
@@ -155,6 +159,7 @@ async fn delivery(
     };
     tallies.wait(runtime).await;
     let report = window.close(&tallies, published);
+    drop(kept);
     goodbye(runtime, &[publisher, subscriber]).await;
     Ok(report)
 }

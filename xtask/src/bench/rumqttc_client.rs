@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet};
 use serde_json::Value;
 
-use super::harness::{Acks, Pacer, Runtime, Tallies, Window, lock, numbered_payloads};
+use super::harness::{Acks, Pacer, Payloads, Runtime, Tallies, Window, lock, numbered_payloads};
 use super::harness::{Arrivals, idle_report, timed_payload};
 use super::job::{Job, Workload};
 use super::ours::IN_FLIGHT;
@@ -145,7 +145,7 @@ async fn delivery(
     job: &Job,
     qos: mqtt_client::QoS,
     size: usize,
-    payloads: Option<Vec<bytes::Bytes>>,
+    payloads: Option<Payloads>,
     pacer: Option<Pacer>,
 ) -> Result<Value, String> {
     let qos = qos_of(qos);
@@ -170,6 +170,7 @@ async fn delivery(
     );
     ready(pub_ready).await?;
 
+    let kept = payloads.as_ref().map(Payloads::keep);
     let window = Window::open();
     let mut published = 0;
     let mut send = async |payload| {
@@ -183,7 +184,7 @@ async fn delivery(
         }
     };
     if let Some(payloads) = payloads {
-        for payload in payloads {
+        for payload in payloads.each {
             send(payload).await;
         }
     }
@@ -202,6 +203,7 @@ async fn delivery(
     }
     tallies.wait(Runtime::Tokio).await;
     let report = window.close(&tallies, published);
+    drop(kept);
     goodbye(&[publisher, subscriber]).await;
     Ok(report)
 }
