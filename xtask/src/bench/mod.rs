@@ -90,6 +90,7 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
         return Err("no workload matches --only".into());
     }
     let open_files = probe::raise_open_files_limit();
+    let load_before = probe::load_average();
     let binary = Mosquitto::binary().ok_or("mosquitto is not installed (PATH, /usr/sbin)")?;
     let broker = Mosquitto::start_with_config(&[Listener::tcp()], MOSQUITTO_CONFIG);
     let broker_pid = broker.pid().ok_or("mosquitto is not running")?;
@@ -174,6 +175,7 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
         reps: plan.reps,
         open_files,
         mosquitto_config: MOSQUITTO_CONFIG.into(),
+        load: (load_before, probe::load_average()),
     };
     let report = report::Report {
         header,

@@ -32,6 +32,8 @@ pub struct Header {
     pub open_files: u64,
     /// mosquitto's configuration beyond the listener.
     pub mosquitto_config: String,
+    /// The 1-minute load average before and after the run.
+    pub load: (f64, f64),
 }
 
 /// The whole report.
@@ -293,8 +295,15 @@ impl Report<'_> {
         );
         let _ = writeln!(
             out,
-            "Machine: {} cores, {}, {} MiB, Linux {} (open files: {}).  ",
-            machine.cores, machine.cpu_model, machine.memory_mib, machine.kernel, header.open_files
+            "Machine: {} cores, {}, {} MiB, Linux {} (open files: {}); 1-minute load average {:.2} \
+             before the run (other work on the machine), {:.2} after.  ",
+            machine.cores,
+            machine.cpu_model,
+            machine.memory_mib,
+            machine.kernel,
+            header.open_files,
+            header.load.0,
+            header.load.1,
         );
         let versions: Vec<String> = header
             .versions
@@ -399,6 +408,8 @@ impl Report<'_> {
                 "memory_mib": header.machine.memory_mib,
                 "kernel": header.machine.kernel,
                 "open_files": header.open_files,
+                "load_average_before": header.load.0,
+                "load_average_after": header.load.1,
             },
             "versions": header.versions.iter().map(|(name, version)| (name.to_string(), json!(version))).collect::<serde_json::Map<_, _>>(),
             "mosquitto_config": header.mosquitto_config,

@@ -1,7 +1,7 @@
 //! The parent side of one measurement: starts the child process for a [`Job`], reads the
 //! peer's CPU time when the child opens and closes its measured window (mosquitto's from
-//! `/proc/PID/stat`; the in-process peer's as this process's own CPU time, which is the
-//! peer's threads and little else), and kills the child, by its PID, if it overruns.
+//! `/proc/PID/task/*/schedstat`; the in-process peer's as this process's own CPU time, which
+//! is the peer's threads and little else), and kills the child, by its PID, if it overruns.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::job::Job;
-use super::probe::{CpuTime, cpu_of, own_cpu};
+use super::probe::{cpu_seconds_of, own_cpu};
 
 /// Whose CPU time to read as the peer's.
 #[derive(Debug, Clone, Copy)]
@@ -24,10 +24,11 @@ pub enum PeerCpu {
 }
 
 impl PeerCpu {
-    fn read(self) -> CpuTime {
+    /// Seconds of CPU so far.
+    fn read(self) -> f64 {
         match self {
-            PeerCpu::Process(pid) => cpu_of(pid),
-            PeerCpu::ThisProcess => own_cpu(),
+            PeerCpu::Process(pid) => cpu_seconds_of(pid),
+            PeerCpu::ThisProcess => own_cpu().total(),
         }
     }
 }
@@ -71,7 +72,7 @@ pub fn run(job: &Job, peer: PeerCpu, limit: Duration) -> Result<Value, String> {
             Ok(line) if line == "start" => peer_start = Some(peer.read()),
             Ok(line) => {
                 if let Some(json) = line.strip_prefix("result ") {
-                    let peer_cpu = peer_start.map(|start| peer.read().since(start));
+                    let peer_cpu = peer_start.map(|start| peer.read() - start);
                     report = Some((json.to_string(), peer_cpu));
                 }
             }
@@ -97,7 +98,7 @@ pub fn run(job: &Job, peer: PeerCpu, limit: Duration) -> Result<Value, String> {
     let mut report: Value =
         serde_json::from_str(&json).map_err(|e| format!("child's report: {e}"))?;
     if let Some(cpu) = peer_cpu {
-        report["peer_cpu_s"] = cpu.total().into();
+        report["peer_cpu_s"] = cpu.into();
     }
     Ok(report)
 }
