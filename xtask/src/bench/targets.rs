@@ -115,32 +115,32 @@ fn judge(rule: &Rule, client: ClientKind, results: &Results, workloads: &[Worklo
     let mut worst: Option<(f64, String)> = None;
     for workload in workloads.iter().filter(|w| applies(rule, w)) {
         for &peer in rule.peers {
-            let median = |client| {
-                results
-                    .summary(workload, peer, client, rule.metric)
-                    .map(|summary| summary.median)
-            };
-            let (Some(ours), Some(theirs)) = (median(client), median(ClientKind::Rumqttc)) else {
+            let summary = |client| results.summary(workload, peer, client, rule.metric);
+            let (Some(ours), Some(theirs)) = (summary(client), summary(ClientKind::Rumqttc)) else {
                 continue;
             };
-            if theirs <= 0.0 {
+            if theirs.median <= 0.0 {
                 continue;
             }
-            let ratio = ours / theirs;
-            let place = format!("{} / {}: {ratio:.2}x", workload.name(), peer.name());
+            let ratio = ours.median / theirs.median;
+            let mut place = format!("{} / {}: {ratio:.2}x", workload.name(), peer.name());
             let mut met = if rule.at_least {
                 ratio >= rule.limit
             } else {
                 ratio <= rule.limit
             };
-            if rule.metric == Metric::KibPerIdleClient && ours > MAX_KIB_PER_IDLE_CLIENT {
-                met = false;
+            if rule.metric == Metric::KibPerIdleClient {
+                met &= ours.median <= MAX_KIB_PER_IDLE_CLIENT;
+                place = format!(
+                    "{place} ({:.1} KiB vs {:.1} KiB)",
+                    ours.median, theirs.median
+                );
             }
-            let place = if rule.metric == Metric::KibPerIdleClient {
-                format!("{place} ({ours:.1} KiB vs {theirs:.1} KiB)")
-            } else {
-                place
-            };
+            // "No worse" and "at least equal": a miss inside the runs' own spread is not a
+            // difference the bench can tell; say so.
+            if !met && rule.limit == 1.0 && ours.min <= theirs.max && theirs.min <= ours.max {
+                place.push_str(" (the two clients' ranges overlap)");
+            }
             if !met {
                 misses.push(place.clone());
             }
@@ -218,5 +218,43 @@ mod tests {
             Some(false)
         );
         assert_eq!(find("p99", ClientKind::OursSmol), None);
+    }
+
+    #[test]
+    fn a_miss_within_the_spread_says_so() {
+        let workload = Workload::Latency {
+            qos: QoS::AtLeastOnce,
+            size: 16,
+            rate: 1000,
+            millis: 1000,
+        };
+        let run = |client, p99: f64, rep| Run {
+            workload,
+            peer: PeerKind::Mosquitto,
+            client,
+            rep,
+            outcome: Ok(
+                json!({"published": 1000, "acked": 1000, "delivered": 1000, "lost": 0,
+                               "latency_us": {"p99": p99}}),
+            ),
+        };
+        let results = Results {
+            runs: vec![
+                run(ClientKind::OursSmol, 110.0, 0),
+                run(ClientKind::OursSmol, 104.0, 1),
+                run(ClientKind::Rumqttc, 100.0, 0),
+                run(ClientKind::Rumqttc, 106.0, 1),
+            ],
+        };
+        let verdict = verdicts(&results, &[workload])
+            .into_iter()
+            .find(|v| v.target.starts_with("p99") && v.client == ClientKind::OursSmol)
+            .unwrap();
+        assert_eq!(verdict.met, Some(false));
+        assert!(
+            verdict.detail.contains("ranges overlap"),
+            "{}",
+            verdict.detail
+        );
     }
 }
