@@ -37,8 +37,13 @@ use crate::routing::{Router, SubscribeRequest, Subscription};
 /// How many rounds one poll of the driver may make before it yields to other tasks (so that
 /// many clients share one thread fairly).
 const ROUNDS_PER_POLL: u32 = 32;
-/// How much is read from the connection at a time.
-const READ_CHUNK: usize = 16 * 1024;
+/// How much is read from the connection at a time, at first; it doubles while reads fill it.
+const READ_CHUNK: usize = 1024;
+/// How much is read at a time, at most (a packet larger than that is read in place).
+const READ_CHUNK_MAX: usize = 16 * 1024;
+/// Above this many bytes waiting to be written, no more publishes are taken from the
+/// application: they wait in its channel (and its `publish` waits), not encoded in memory.
+const WRITE_HIGH_WATER: usize = 64 * 1024;
 /// How long closing a finished connection may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -93,7 +98,7 @@ pub struct Driver {
     sleeper: Arc<dyn Sleeper>,
     reconnect: Reconnect,
     control: Pin<Box<async_channel::Receiver<Command>>>,
-    publishes: Pin<Box<async_channel::Receiver<PublishCommand>>>,
+    publishes: Pin<Box<async_channel::Receiver<Box<PublishCommand>>>>,
     listeners: Arc<Listeners>,
     router: Router,
     queue_capacity: usize,
@@ -115,6 +120,9 @@ pub struct Driver {
     /// An I/O error that ended the connection.
     io_error: Option<ClientError>,
     read_buf: BytesMut,
+    /// While a large packet is read in place: `read_buf` is sized to all of it and this many
+    /// bytes of it have arrived (the rest is zeros to be overwritten).
+    large_filled: Option<usize>,
     write_buf: BytesMut,
     scratch: Vec<u8>,
     bytes_queued: u64,
@@ -137,7 +145,7 @@ impl Driver {
     pub(crate) fn new(
         options: Options,
         control: async_channel::Receiver<Command>,
-        publishes: async_channel::Receiver<PublishCommand>,
+        publishes: async_channel::Receiver<Box<PublishCommand>>,
         listeners: Arc<Listeners>,
     ) -> Self {
         let queue_capacity = options.session.queue_capacity;
@@ -171,6 +179,7 @@ impl Driver {
             ended: None,
             io_error: None,
             read_buf: BytesMut::new(),
+            large_filled: None,
             write_buf: BytesMut::new(),
             scratch: vec![0; READ_CHUNK],
             bytes_queued: 0,
@@ -264,7 +273,7 @@ impl Driver {
         match &self.disconnect {
             Some((options, _)) if !options.wait_for_in_flight || self.nothing_in_flight() => {
                 if let Some((_, Some(reply))) = self.disconnect.take() {
-                    let _ = reply.try_send(Ok(()));
+                    let _ = reply.send(Ok(()));
                 }
                 true
             }
@@ -302,6 +311,7 @@ impl Driver {
     /// Speaks MQTT over `stream` until the connection ends.
     async fn connection(&mut self, mut stream: BoxedStream) -> End {
         self.read_buf.clear();
+        self.large_filled = None;
         self.write_buf.clear();
         self.ended = None;
         self.io_error = None;
@@ -333,7 +343,7 @@ impl Driver {
         match reason {
             DisconnectReason::Local(_) => {
                 if let Some((_, Some(reply))) = self.disconnect.take() {
-                    let _ = reply.try_send(Ok(()));
+                    let _ = reply.send(Ok(()));
                 }
                 End::Stop
             }
@@ -367,7 +377,10 @@ impl Driver {
             if !progress {
                 match self.session.poll_timeout() {
                     Some(at) => {
-                        if self.timer_at != Some(at) {
+                        // Re-arming costs a wake-up of the reactor; the keep-alive deadline
+                        // moves later with every packet, so the timer is only moved earlier.
+                        // When it fires too early, the next round arms it again.
+                        if self.timer_at.is_none_or(|armed| at < armed) {
                             self.timer.set_at(at);
                             self.timer_at = Some(at);
                         }
@@ -387,6 +400,9 @@ impl Driver {
 
     /// Reads what the connection has; feeds it to the session.
     fn poll_read(&mut self, cx: &mut Context<'_>, stream: &mut BoxedStream, now: Instant) -> bool {
+        if let Some(filled) = self.large_filled {
+            return self.poll_read_large(cx, stream, now, filled);
+        }
         match Pin::new(&mut *stream).poll_read(cx, &mut self.scratch) {
             Poll::Pending => false,
             Poll::Ready(Ok(0)) => {
@@ -395,14 +411,69 @@ impl Driver {
             }
             Poll::Ready(Ok(count)) => {
                 self.read_buf.extend_from_slice(&self.scratch[..count]);
-                if let Err(error) = self.session.handle_read(&mut self.read_buf, now) {
-                    self.emit(Event::Error(ClientError::Protocol(error)));
+                if count == self.scratch.len() && count < READ_CHUNK_MAX {
+                    // A busy connection: fewer, larger reads.
+                    self.scratch.resize(count * 2, 0);
+                }
+                self.handle_read(now);
+                true
+            }
+            Poll::Ready(Err(error)) => {
+                self.io_failed(error);
+                true
+            }
+        }
+    }
+
+    /// Reads the rest of a large packet straight into its place in `read_buf`.
+    fn poll_read_large(
+        &mut self,
+        cx: &mut Context<'_>,
+        stream: &mut BoxedStream,
+        now: Instant,
+        filled: usize,
+    ) -> bool {
+        let Some(unfilled) = self.read_buf.get_mut(filled..) else {
+            self.large_filled = None;
+            return false;
+        };
+        match Pin::new(&mut *stream).poll_read(cx, unfilled) {
+            Poll::Pending => false,
+            Poll::Ready(Ok(0)) => {
+                self.session.connection_lost();
+                true
+            }
+            Poll::Ready(Ok(count)) => {
+                let filled = filled + count;
+                if filled < self.read_buf.len() {
+                    self.large_filled = Some(filled);
+                } else {
+                    self.large_filled = None;
+                    self.handle_read(now);
                 }
                 true
             }
             Poll::Ready(Err(error)) => {
                 self.io_failed(error);
                 true
+            }
+        }
+    }
+
+    /// Feeds the session every whole packet read. When what is left is the start of a packet
+    /// larger than a read, room for all of it is made at once, to be read in place.
+    fn handle_read(&mut self, now: Instant) {
+        if let Err(error) = self.session.handle_read(&mut self.read_buf, now) {
+            self.emit(Event::Error(ClientError::Protocol(error)));
+            return;
+        }
+        let buffered = self.read_buf.len();
+        // The session refused a packet over the maximum size from its fixed header, so the
+        // size is one the session will take.
+        if let Some(total) = mqtt_codec::packet_len(&self.read_buf) {
+            if total > buffered + self.scratch.len() {
+                self.read_buf.resize(total, 0);
+                self.large_filled = Some(buffered);
             }
         }
     }
@@ -493,7 +564,10 @@ impl Driver {
             .disconnect
             .as_ref()
             .is_some_and(|(options, _)| !options.wait_for_in_flight);
-        while !stop_taking && self.session.waiting_len() < self.queue_capacity {
+        while !stop_taking
+            && self.session.waiting_len() < self.queue_capacity
+            && self.write_backlog() < WRITE_HIGH_WATER
+        {
             match self.publishes.as_mut().poll_next(cx) {
                 Poll::Ready(Some(command)) => {
                     self.publish(command);
@@ -509,6 +583,11 @@ impl Driver {
         progress
     }
 
+    /// Bytes encoded but not yet written to the connection.
+    fn write_backlog(&self) -> usize {
+        self.write_buf.len() + self.session.transmit_len()
+    }
+
     /// Every handle is gone: deliver what was accepted (while connected), then say goodbye.
     fn note_handles_gone(&mut self) {
         if self.control.is_closed() && self.publishes.is_closed() && !self.handles_gone {
@@ -519,8 +598,8 @@ impl Driver {
         }
     }
 
-    fn publish(&mut self, command: PublishCommand) {
-        let PublishCommand { id, publish, reply } = command;
+    fn publish(&mut self, command: Box<PublishCommand>) {
+        let PublishCommand { id, publish, reply } = *command;
         match self.session.publish(publish) {
             Ok(token) => {
                 self.publish_replies
@@ -582,17 +661,17 @@ impl Driver {
                     .session
                     .acknowledge_with(token, code, properties)
                     .map_err(ClientError::from);
-                let _ = reply.try_send(result);
+                let _ = reply.send(result);
             }
             Command::Disconnect { options, reply } => {
                 if let Some((_, Some(earlier))) = self.disconnect.take() {
-                    let _ = earlier.try_send(Ok(()));
+                    let _ = earlier.send(Ok(()));
                 }
                 self.disconnect = Some((options, Some(reply)));
             }
             Command::Reauthenticate { reply } => {
                 let result = self.session.reauthenticate().map_err(ClientError::from);
-                let _ = reply.try_send(result);
+                let _ = reply.send(result);
             }
         }
     }
@@ -642,7 +721,7 @@ impl Driver {
             }
             Err(error) => {
                 self.router.remove(pending.key);
-                let _ = pending.reply.try_send(Err(error.into()));
+                let _ = pending.reply.send(Err(error.into()));
             }
         }
     }
@@ -656,7 +735,7 @@ impl Driver {
                 self.unsubscribes.insert(token, pending);
             }
             Err(error) => {
-                let _ = pending.reply.try_send(Err(error.into()));
+                let _ = pending.reply.send(Err(error.into()));
             }
         }
     }
@@ -739,7 +818,7 @@ impl Driver {
                                 receiver: Box::pin(pending.receiver),
                             })
                         };
-                        let _ = pending.reply.try_send(result);
+                        let _ = pending.reply.send(result);
                     }
                     // Cut off by the connection's end: sent again on the next one.
                     Err(_) => self.offline_requests.push_back(Request::Subscribe(pending)),
@@ -766,7 +845,7 @@ impl Driver {
                             .collect();
                         self.router.unsubscribed(&removed);
                         self.emit(Event::Unsubscribed(unsuback.clone()));
-                        let _ = pending.reply.try_send(Ok(unsuback));
+                        let _ = pending.reply.send(Ok(unsuback));
                     }
                     Err(_) => self
                         .offline_requests
@@ -803,7 +882,7 @@ impl Driver {
                 result: result.clone(),
             });
         }
-        let _ = pending.reply.try_send(result);
+        let _ = pending.reply.send(result);
     }
 
     fn emit(&self, event: Event) {

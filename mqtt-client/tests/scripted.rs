@@ -312,6 +312,36 @@ scripted!(
 );
 
 scripted!(
+    /// Large messages back to back with a small one between them (in one write from the
+    /// broker): each arrives whole and in order, whatever sizes the reads come in.
+    large_incoming_publishes_arrive_whole,
+    |mode| async move {
+        let mut setup = start(V3_1_1, mode, |o| o).await;
+        let mut peer = accept(&setup, true, false).await;
+        let sizes = [200 * 1024, 10, 70 * 1024];
+        let mut bytes = bytes::BytesMut::new();
+        for (n, size) in sizes.into_iter().enumerate() {
+            let payload: Vec<u8> = (0..size).map(|i| (i * 7 + n) as u8).collect();
+            Packet::Publish(Publish::new(topic("big"), payload, QoS::AtMostOnce))
+                .encode(V3_1_1, None, &mut bytes)
+                .unwrap();
+        }
+        peer.send_bytes(&bytes).await;
+        for (n, size) in sizes.into_iter().enumerate() {
+            let message = wait_for(&mut setup.events, |event| match event {
+                Event::Message(message) => Some(message.clone()),
+                _ => None,
+            })
+            .await;
+            let expected: Vec<u8> = (0..size).map(|i| (i * 7 + n) as u8).collect();
+            assert_eq!(message.payload().len(), size, "message {n}");
+            assert!(message.payload()[..] == expected[..], "message {n} intact");
+        }
+        disconnect(setup, peer).await;
+    }
+);
+
+scripted!(
     /// A SUBSCRIBE made before the connection is sent once connected; one cut off by a lost
     /// connection is sent again on the next.
     subscribe_offline_and_across_a_cut,

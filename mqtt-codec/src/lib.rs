@@ -61,6 +61,7 @@ mod connect;
 mod decode;
 mod disconnect;
 mod error;
+mod frame;
 mod packet;
 mod properties;
 mod property;
@@ -86,6 +87,7 @@ pub use connect::{Connect, Will};
 pub use decode::{DecodeLimits, MAX_PACKET_SIZE, decode, decode_connect};
 pub use disconnect::Disconnect;
 pub use error::{DecodeError, EncodeError};
+pub use frame::packet_len;
 pub use packet::{Packet, PacketType};
 pub use properties::{
     AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,

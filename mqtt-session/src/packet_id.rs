@@ -6,14 +6,15 @@
 
 use mqtt_codec::PacketId;
 
-const WORDS: usize = 65536 / 64;
-
 /// Hands out packet identifiers that are not in use, in increasing order (wrapping after
 /// 65,535), so that a just-released identifier is not reused at once: a late duplicate
 /// acknowledgement is then much less likely to be mistaken for a new exchange.
 #[derive(Clone)]
 pub struct PacketIdAllocator {
-    used: Box<[u64; WORDS]>,
+    /// One bit per identifier, grown to the highest one marked so far (an idle client with a
+    /// few subscriptions holds a word, not the 8 KiB of the whole space); bits past its end
+    /// are free.
+    used: Vec<u64>,
     in_use: usize,
     next: u16,
 }
@@ -37,7 +38,7 @@ impl PacketIdAllocator {
     /// An allocator with every identifier free; the first one handed out is 1.
     pub fn new() -> Self {
         Self {
-            used: Box::new([0; WORDS]),
+            used: Vec::new(),
             in_use: 0,
             next: 1,
         }
@@ -55,7 +56,7 @@ impl PacketIdAllocator {
             }
             // Skip whole words that are full, then single bits.
             let word = usize::from(candidate) / 64;
-            if self.used[word] == u64::MAX {
+            if self.word(word) == u64::MAX {
                 candidate = ((word as u32 + 1) * 64 % 65536) as u16;
             } else {
                 candidate = candidate.wrapping_add(1);
@@ -82,7 +83,9 @@ impl PacketIdAllocator {
         if !self.is_used(id) {
             return false;
         }
-        self.used[usize::from(id) / 64] &= !(1u64 << (id % 64));
+        if let Some(word) = self.used.get_mut(usize::from(id) / 64) {
+            *word &= !(1u64 << (id % 64));
+        }
         self.in_use -= 1;
         true
     }
@@ -99,16 +102,26 @@ impl PacketIdAllocator {
 
     /// Frees every identifier.
     pub fn clear(&mut self) {
-        self.used.fill(0);
+        self.used.clear();
         self.in_use = 0;
     }
 
+    fn word(&self, index: usize) -> u64 {
+        self.used.get(index).copied().unwrap_or(0)
+    }
+
     fn is_used(&self, id: u16) -> bool {
-        self.used[usize::from(id) / 64] & (1u64 << (id % 64)) != 0
+        self.word(usize::from(id) / 64) & (1u64 << (id % 64)) != 0
     }
 
     fn mark(&mut self, id: u16) {
-        self.used[usize::from(id) / 64] |= 1u64 << (id % 64);
+        let index = usize::from(id) / 64;
+        if self.used.len() <= index {
+            self.used.resize(index + 1, 0);
+        }
+        if let Some(word) = self.used.get_mut(index) {
+            *word |= 1u64 << (id % 64);
+        }
         self.in_use += 1;
     }
 }

@@ -688,6 +688,13 @@ impl Session {
         len
     }
 
+    /// How many bytes [`Session::poll_transmit`] would hand out now: a driver stops taking
+    /// publishes while its own unwritten bytes and these pass its high-water mark, so that
+    /// what waits to be written stays bounded.
+    pub fn transmit_len(&self) -> usize {
+        self.transmit.len()
+    }
+
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
