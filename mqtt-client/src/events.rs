@@ -3,7 +3,7 @@
 //! the [`Message`] and [`Published`] types.
 
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -198,6 +198,18 @@ pub enum Event {
 #[derive(Debug)]
 pub struct Events {
     receiver: Pin<Box<async_channel::Receiver<Event>>>,
+    /// To unregister at once when dropped: the channel, and the events it holds, would
+    /// otherwise live until the next event (for an idle client, for ever).
+    listeners: Weak<Listeners>,
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        self.receiver.close();
+        if let Some(listeners) = self.listeners.upgrade() {
+            listeners.forget_closed();
+        }
+    }
 }
 
 impl Events {
@@ -229,13 +241,21 @@ pub(crate) struct Listeners {
 }
 
 impl Listeners {
-    pub(crate) fn subscribe(&self) -> Events {
+    pub(crate) fn subscribe(self: &Arc<Self>) -> Events {
         let (sender, receiver) = async_channel::unbounded();
         if let Ok(mut senders) = self.senders.lock() {
             senders.push(sender);
         }
         Events {
             receiver: Box::pin(receiver),
+            listeners: Arc::downgrade(self),
+        }
+    }
+
+    /// Forgets the readers that are gone.
+    fn forget_closed(&self) {
+        if let Ok(mut senders) = self.senders.lock() {
+            senders.retain(|sender| !sender.is_closed());
         }
     }
 
@@ -268,5 +288,33 @@ impl Listeners {
                 sender.close();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readers(listeners: &Listeners) -> usize {
+        listeners.senders.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
+    #[test]
+    fn a_dropped_stream_is_forgotten_at_once_with_the_events_it_held() {
+        let listeners = Arc::new(Listeners::default());
+        let kept = listeners.subscribe();
+        let dropped = listeners.subscribe();
+        listeners.emit(Event::Closed);
+        assert_eq!(readers(&listeners), 2);
+        drop(dropped);
+        assert_eq!(
+            readers(&listeners),
+            1,
+            "unregistered without waiting for an event"
+        );
+        assert!(listeners.any());
+        drop(kept);
+        assert!(!listeners.any());
+        assert_eq!(readers(&listeners), 0);
     }
 }

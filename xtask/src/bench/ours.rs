@@ -1,5 +1,6 @@
 //! The workloads with our client, on smol or on tokio, used as its documentation says: a
-//! driver future per client spawned on the runtime (`smol::spawn` / `tokio::spawn`), the
+//! driver future per client spawned on the runtime (an executor run by `smol::block_on` on
+//! the main thread, so that tasks and the reactor share it / `tokio::spawn`), the
 //! subscriber's stream read by a task of its own, the publisher in the main task, pipelining
 //! with [`Client::enqueue`] and awaiting each [`PublishHandle`] for the acknowledgement.
 //!
@@ -31,7 +32,7 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Runs `job` with our client on `runtime`; the JSON answer for the parent.
 pub fn run(job: &Job, runtime: Runtime) -> Result<Value, String> {
     match runtime {
-        Runtime::Smol => smol::block_on(workload(job, runtime)),
+        Runtime::Smol => smol::block_on(SMOL_EXECUTOR.run(workload(job, runtime))),
         Runtime::Tokio => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -64,9 +65,14 @@ enum Publishing {
     Paced(Pacer),
 }
 
+/// The smol executor of the child: run by the main thread, which also drives the reactor
+/// while it waits (smol's single-threaded set-up; `smol::spawn` would put the tasks on a
+/// thread of their own and wake it across threads for every readiness event).
+static SMOL_EXECUTOR: smol::Executor<'static> = smol::Executor::new();
+
 fn spawn(runtime: Runtime, future: impl Future<Output = ()> + Send + 'static) {
     match runtime {
-        Runtime::Smol => smol::spawn(future).detach(),
+        Runtime::Smol => SMOL_EXECUTOR.spawn(future).detach(),
         Runtime::Tokio => drop(tokio::spawn(future)),
     }
 }
