@@ -440,3 +440,25 @@ mod tests {
         future_is_send(&driver.run());
     }
 }
+
+#[cfg(test)]
+mod memory {
+    use super::*;
+
+    /// A gateway holds thousands of idle drivers: the running future holds the driver once,
+    /// not twice (as an `async fn` taking `self` would).
+    #[test]
+    fn the_driver_future_holds_the_driver_once() {
+        let options = Options::builder()
+            .uri("mqtt://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let (_client, driver) = Client::new(options);
+        let driver_size = std::mem::size_of_val(&driver);
+        let future_size = std::mem::size_of_val(&driver.run());
+        assert!(
+            future_size < driver_size * 3 / 2,
+            "the future takes {future_size} bytes for a driver of {driver_size}"
+        );
+    }
+}

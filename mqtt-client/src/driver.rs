@@ -199,16 +199,23 @@ impl Driver {
     ///
     /// Drop safety: dropping the future closes the connection abruptly (no DISCONNECT: the
     /// broker publishes the Will); pending operations fail with [`ClientError::Closed`].
-    pub async fn run(mut self) -> Result<(), ClientError> {
-        let result = self.run_connections().await;
-        if let Err(error) = &result {
-            self.emit(Event::Error(error.clone()));
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn's future holds the driver twice (the argument, and the local it \
+                  is moved to): kilobytes per client"
+    )]
+    pub fn run(mut self) -> impl Future<Output = Result<(), ClientError>> + Send {
+        async move {
+            let result = self.run_connections().await;
+            if let Err(error) = &result {
+                self.emit(Event::Error(error.clone()));
+            }
+            self.router.close();
+            self.listeners.emit(Event::Closed);
+            self.listeners.close();
+            // Dropping `self` drops every reply channel: their futures see Closed.
+            result
         }
-        self.router.close();
-        self.listeners.emit(Event::Closed);
-        self.listeners.close();
-        // Dropping `self` drops every reply channel: their futures see Closed.
-        result
     }
 
     async fn run_connections(&mut self) -> Result<(), ClientError> {
