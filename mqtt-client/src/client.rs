@@ -164,6 +164,8 @@ impl Client {
     }
 
     /// A client whose driver runs on smol's global executor (feature `smol`, on by default).
+    /// Its first events may pass before [`Client::events`] is called: use
+    /// [`Client::spawn_with_events`] to see them all.
     #[cfg(feature = "smol")]
     pub fn spawn(options: Options) -> Client {
         let (client, driver) = Client::new(options);
@@ -172,6 +174,19 @@ impl Client {
         })
         .detach();
         client
+    }
+
+    /// [`Client::spawn`], with an [`Events`] stream made before the driver starts, so that
+    /// it sees every event from the first connection attempt on.
+    #[cfg(feature = "smol")]
+    pub fn spawn_with_events(options: Options) -> (Client, Events) {
+        let (client, driver) = Client::new(options);
+        let events = client.events();
+        smol::spawn(async move {
+            let _ = driver.run().await;
+        })
+        .detach();
+        (client, events)
     }
 
     /// A stream of every [`Event`](crate::Event) from now on. Make it before running the

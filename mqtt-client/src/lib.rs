@@ -140,10 +140,10 @@ pub use routing::{SubscribeRequest, Subscription};
 // those crates to name them.
 pub use mqtt_codec::{
     AckProperties, Auth, ConnAck, ConnectProperties, ConnectReasonCode, Disconnect,
-    DisconnectProperties, DisconnectReasonCode, ProtocolVersion, PubAck, PubAckReasonCode, PubComp,
-    PubRec, Publish, PublishProperties, QoS, RetainHandling, SubAck, SubscribeProperties,
-    SubscribeReasonCode, SubscriptionId, SubscriptionOptions, TopicError, TopicFilter, TopicName,
-    UnsubAck, UnsubscribeProperties, Will, WillProperties, bytes,
+    DisconnectProperties, DisconnectReasonCode, PayloadFormat, ProtocolVersion, PubAck,
+    PubAckReasonCode, PubComp, PubRec, Publish, PublishProperties, QoS, RetainHandling, SubAck,
+    SubscribeProperties, SubscribeReasonCode, SubscriptionId, SubscriptionOptions, TopicError,
+    TopicFilter, TopicName, UnsubAck, UnsubscribeProperties, Will, WillProperties, bytes,
 };
 pub use mqtt_session::{
     AckToken, AuthError, Authenticator, CommandError, Connected, DisconnectReason,
@@ -151,4 +151,7 @@ pub use mqtt_session::{
 };
 #[cfg(feature = "tls")]
 pub use mqtt_transport::tls;
-pub use mqtt_transport::{BrokerAddress, Connector, DefaultConnector, TransportError};
+pub use mqtt_transport::{
+    BoxedStream, BrokerAddress, ByteStream, ConnectFuture, Connector, DefaultConnector,
+    TransportError,
+};

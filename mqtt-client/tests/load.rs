@@ -125,3 +125,21 @@ fn publishing_from_inside_the_message_loop_under_load() {
         }
     });
 }
+
+/// A client spawned with its events stream sees every event from the first connection
+/// attempt on, however fast the driver starts.
+#[test]
+fn spawn_with_events_sees_the_first_connection_attempt() {
+    let broker = MiniBroker::start();
+    smol::block_on(async {
+        let (client, mut events) = Client::spawn_with_events(options(&broker, "first-events"));
+        let first = within(events.next()).await.unwrap();
+        assert!(
+            matches!(first, mqtt_client::Event::Connecting { attempt: 0, .. }),
+            "{first:?}"
+        );
+        let second = within(events.next()).await.unwrap();
+        assert!(matches!(second, mqtt_client::Event::Connected(_)), "{second:?}");
+        within(client.disconnect()).await.unwrap();
+    });
+}
