@@ -109,6 +109,30 @@ pub enum DisconnectReason {
     ConnectionLost,
 }
 
+impl std::fmt::Display for DisconnectReason {
+    /// One line for a log: who ended the connection and why, with the server's reason string
+    /// when it sent one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Local(code) => write!(f, "disconnected by us: {code}")?,
+            Self::Refused(connack) => write!(f, "refused by the server: {}", connack.code)?,
+            Self::Server(disconnect) => {
+                write!(f, "disconnected by the server: {}", disconnect.code)?
+            }
+            Self::ProtocolViolation(error) => write!(f, "the server broke the protocol: {error}")?,
+            Self::KeepAliveTimeout => f.write_str("no PINGRESP in time: the server is gone")?,
+            Self::ConnAckTimeout => f.write_str("no CONNACK in time")?,
+            Self::AuthFailed(error) => write!(f, "authentication failed: {error}")?,
+            Self::StoreFailed(error) => write!(f, "the session store failed: {error}")?,
+            Self::ConnectionLost => f.write_str("connection lost")?,
+        }
+        if let Some(reason) = self.reason_string() {
+            write!(f, " ({reason})")?;
+        }
+        Ok(())
+    }
+}
+
 impl DisconnectReason {
     /// The server reference (another server to use), when the server sent one.
     pub fn server_reference(&self) -> Option<&str> {
@@ -180,3 +204,25 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the connection ended before the server answered")]
 pub struct RequestLost;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqtt_codec::ConnectReasonCode;
+
+    #[test]
+    fn a_disconnect_reason_reads_as_one_line_with_the_servers_reason_string() {
+        let mut disconnect = Disconnect::new(DisconnectReasonCode::ServerShuttingDown);
+        disconnect.properties.reason_string = Some("maintenance".into());
+        let text = DisconnectReason::Server(disconnect).to_string();
+        assert!(text.starts_with("disconnected by the server: "), "{text}");
+        assert!(text.contains("0x8b"), "{text}");
+        assert!(text.ends_with("(maintenance)"), "{text}");
+        let refused = DisconnectReason::Refused(ConnAck::new(ConnectReasonCode::NotAuthorized));
+        assert!(refused.to_string().contains("0x87"), "{refused}");
+        assert_eq!(
+            DisconnectReason::ConnectionLost.to_string(),
+            "connection lost"
+        );
+    }
+}
