@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use mqtt_codec::{ConnectProperties, ProtocolVersion, Will};
-use mqtt_session::{AckMode, Authenticator, LostSessionPolicy, QueueFullPolicy, SessionConfig};
+use mqtt_session::{
+    AckMode, Authenticator, LostSessionPolicy, QueueFullPolicy, SessionConfig, Store,
+};
 use mqtt_transport::{BrokerAddress, Connector, DefaultConnector};
 
 use crate::backoff::{Backoff, Reconnect, Sleeper, TimerSleeper};
@@ -67,6 +69,7 @@ pub struct OptionsBuilder {
     properties: ConnectProperties,
     v5_only: Vec<&'static str>,
     authenticator: Option<Box<dyn Authenticator>>,
+    store: Option<Box<dyn Store>>,
     manual_ack: bool,
     queue_capacity: usize,
     publish_capacity: usize,
@@ -102,6 +105,7 @@ impl Default for OptionsBuilder {
             properties: ConnectProperties::default(),
             v5_only: Vec::new(),
             authenticator: None,
+            store: None,
             manual_ack: false,
             queue_capacity: 1000,
             publish_capacity: 64,
@@ -377,6 +381,39 @@ impl OptionsBuilder {
         self
     }
 
+    /// Keeps the session state in `store` (for example a [`FileStore`](crate::FileStore)):
+    /// every QoS 1 and 2 publish in flight, and the incoming QoS 2 exchanges, are on record
+    /// before their packet is written, so that a client started again with the same store
+    /// (and the same client identifier) sends them again after a crash. The default is an
+    /// in-memory store, which lasts as long as the client.
+    ///
+    /// With `clean(false)` the broker's session resumes and the messages go again with DUP;
+    /// when the broker has no session (or with `clean(true)`), the
+    /// [`lost_session_policy`](Self::lost_session_policy) decides. Publishes still waiting
+    /// in the offline queue, not yet sent, are not on record. A store that cannot be read
+    /// ends the driver at once with [`ClientError::Store`](crate::ClientError::Store).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("mqtt-store-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use mqtt_client::{FileStore, Options};
+    /// let options = Options::builder()
+    ///     .uri("mqtt://localhost")
+    ///     .id("meter-17")
+    ///     .clean(false)
+    ///     .store(FileStore::open(dir.join("meter-17.session"), true)?)
+    ///     .build()?;
+    /// # drop(options);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn store(mut self, store: impl Store + 'static) -> Self {
+        self.store = Some(Box::new(store));
+        self
+    }
+
     /// Checks the options together and builds them.
     pub fn build(self) -> Result<Options, OptionsError> {
         let version = self.version;
@@ -496,6 +533,7 @@ impl OptionsBuilder {
             connector,
             sleeper: self.sleeper,
             authenticator: self.authenticator,
+            store: self.store,
             publish_capacity: self.publish_capacity,
             subscription_identifiers: self.subscription_identifiers,
         })

@@ -130,6 +130,8 @@ pub struct Driver {
     needs_flush: bool,
     timer: Timer,
     timer_at: Option<Instant>,
+    /// The store could not be read: the driver ends with this before connecting.
+    startup_error: Option<ClientError>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -149,7 +151,17 @@ impl Driver {
         listeners: Arc<Listeners>,
     ) -> Self {
         let queue_capacity = options.session.queue_capacity;
-        let mut session = Session::new(options.session);
+        let mut startup_error = None;
+        let mut session = match options.store {
+            None => Session::new(options.session),
+            Some(store) => match Session::with_store(options.session.clone(), store) {
+                Ok(session) => session,
+                Err(error) => {
+                    startup_error = Some(ClientError::Store(error));
+                    Session::new(options.session)
+                }
+            },
+        };
         if let Some(authenticator) = options.authenticator {
             session.set_authenticator(authenticator);
         }
@@ -187,6 +199,7 @@ impl Driver {
             needs_flush: false,
             timer: Timer::never(),
             timer_at: None,
+            startup_error,
         }
     }
 
@@ -219,6 +232,9 @@ impl Driver {
     }
 
     async fn run_connections(&mut self) -> Result<(), ClientError> {
+        if let Some(error) = self.startup_error.take() {
+            return Err(error);
+        }
         loop {
             if self.should_stop_offline() {
                 return Ok(());

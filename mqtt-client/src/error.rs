@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use mqtt_codec::{ConnAck, ProtocolVersion, SubAck, TopicError};
-use mqtt_session::{CommandError, ProtocolError, PublishError};
+use mqtt_session::{CommandError, ProtocolError, PublishError, StoreError};
 use mqtt_transport::{AddressError, TransportError};
 
 /// Options that cannot work, refused by [`OptionsBuilder::build`](crate::OptionsBuilder::build)
@@ -131,8 +131,12 @@ pub enum ClientError {
     /// Reading from or writing to the connection failed.
     #[error("connection error: {0}")]
     Io(Arc<std::io::Error>),
+    /// The session store could not be read at start, or failed to record a step of an
+    /// exchange: the driver ends, and what the store holds stays for the next start.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The connection ended (and the client does not reconnect): the reason.
-    #[error("the connection ended: {}", describe_disconnect(.0))]
+    #[error("the connection ended: {0}")]
     Disconnected(Box<mqtt_session::DisconnectReason>),
 }
 
@@ -151,26 +155,4 @@ impl From<std::io::Error> for ClientError {
 fn describe_suback(suback: &SubAck) -> String {
     let codes: Vec<String> = suback.codes.iter().map(ToString::to_string).collect();
     codes.join(", ")
-}
-
-/// A reason for the end of a connection, in words.
-pub(crate) fn describe_disconnect(reason: &mqtt_session::DisconnectReason) -> String {
-    use mqtt_session::DisconnectReason as Reason;
-    match reason {
-        Reason::Local(code) => format!("disconnected by us ({code})"),
-        Reason::Refused(connack) => match &connack.properties.reason_string {
-            Some(text) => format!("refused by the broker: {} ({text})", connack.code),
-            None => format!("refused by the broker: {}", connack.code),
-        },
-        Reason::Server(disconnect) => match &disconnect.properties.reason_string {
-            Some(text) => format!("DISCONNECT from the broker: {} ({text})", disconnect.code),
-            None => format!("DISCONNECT from the broker: {}", disconnect.code),
-        },
-        Reason::ProtocolViolation(error) => format!("protocol violation: {error}"),
-        Reason::KeepAliveTimeout => "no PINGRESP in time (keep alive)".to_owned(),
-        Reason::ConnAckTimeout => "no CONNACK in time".to_owned(),
-        Reason::AuthFailed(error) => error.to_string(),
-        Reason::StoreFailed(error) => error.to_string(),
-        Reason::ConnectionLost => "the connection was lost".to_owned(),
-    }
 }

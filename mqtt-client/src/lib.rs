@@ -146,8 +146,9 @@ pub use mqtt_codec::{
     TopicFilter, TopicName, UnsubAck, UnsubscribeProperties, Will, WillProperties, bytes,
 };
 pub use mqtt_session::{
-    AckToken, AuthError, Authenticator, CommandError, Connected, DisconnectReason,
-    LostSessionPolicy, ProtocolError, PublishError, QueueFullPolicy, ServerLimits,
+    AckToken, AuthError, Authenticator, CommandError, Connected, DisconnectReason, FileStore,
+    LostSessionPolicy, MemoryStore, ProtocolError, PublishError, QueueFullPolicy, ServerLimits,
+    Store, StoreError,
 };
 #[cfg(feature = "tls")]
 pub use mqtt_transport::tls;

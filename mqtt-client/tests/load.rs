@@ -139,7 +139,10 @@ fn spawn_with_events_sees_the_first_connection_attempt() {
             "{first:?}"
         );
         let second = within(events.next()).await.unwrap();
-        assert!(matches!(second, mqtt_client::Event::Connected(_)), "{second:?}");
+        assert!(
+            matches!(second, mqtt_client::Event::Connected(_)),
+            "{second:?}"
+        );
         within(client.disconnect()).await.unwrap();
     });
 }

@@ -475,6 +475,109 @@ scripted!(
 );
 
 scripted!(
+    /// A process that dies with a QoS 1 and a QoS 2 message in flight: a new client with the
+    /// same file store sends both again with DUP (the QoS 2 one at its PUBREL stage), and
+    /// the store is empty once they are acknowledged.
+    messages_in_flight_survive_a_restart_with_a_file_store,
+    |mode| async move {
+        let dir = mqtt_testkit::TempDir::new("client-store").unwrap();
+        let path = dir.path().join("session");
+        let with_store = |o: OptionsBuilder| {
+            o.clean(false)
+                .store(mqtt_client::FileStore::open(&path, false).unwrap())
+        };
+
+        let first = start(V3_1_1, mode, with_store).await;
+        let mut peer = accept(&first, false, false).await;
+        let _qos1 = spawn_publish(&first.client, "r", "kept", QoS::AtLeastOnce);
+        let sent1 = publish("r", "kept", QoS::AtLeastOnce, Some(1));
+        peer.expect(sent1.clone()).await;
+        let _qos2 = spawn_publish(&first.client, "r", "once", QoS::ExactlyOnce);
+        peer.expect(publish("r", "once", QoS::ExactlyOnce, Some(2))).await;
+        peer.send(PubRec::new(id(2))).await;
+        peer.expect(PubRel::new(id(2))).await;
+        // The process dies: no DISCONNECT, nothing more written.
+        let Setup { client, driver, .. } = first;
+        drop(driver);
+        drop(client);
+        drop(peer);
+
+        let second = start(V3_1_1, mode, with_store).await;
+        let mut peer = accept(&second, false, true).await;
+        peer.expect(dup(sent1)).await;
+        peer.expect(PubRel::new(id(2))).await;
+        peer.send(PubAck::new(id(1))).await;
+        peer.send(PubComp::new(id(2))).await;
+        // Waiting for what is in flight: the DISCONNECT comes after both acknowledgements.
+        let Setup { client, driver, .. } = second;
+        let waiting = DisconnectOptions::new().wait_for_in_flight(true);
+        let done = smol::spawn(async move { client.disconnect_with(waiting).await });
+        peer.expect(Disconnect::new(DisconnectReasonCode::NormalDisconnection))
+            .await;
+        peer.expect_closed().await;
+        within(done).await.unwrap();
+        within(driver).await.unwrap();
+
+        let mut reopened = mqtt_client::FileStore::open(&path, false).unwrap();
+        let stored = mqtt_client::Store::load(&mut reopened).unwrap();
+        assert!(stored.outgoing.is_empty(), "{:?}", stored.outgoing);
+    }
+);
+
+scripted!(
+    /// A store that cannot be read ends the driver at once with a store error.
+    an_unreadable_store_ends_the_driver,
+    |mode| async move {
+        let dir = mqtt_testkit::TempDir::new("client-store-bad").unwrap();
+        let path = dir.write("session", b"not a journal").unwrap();
+        let store = mqtt_client::FileStore::open(&path, false);
+        // The file store refuses a journal it cannot read; a store whose load fails (tested
+        // here) ends the driver.
+        assert!(store.is_err(), "a damaged journal is refused when opened");
+        let setup = start(V3_1_1, mode, |o| o.store(FailingStore)).await;
+        let result = within(setup.driver).await;
+        assert!(matches!(result, Err(ClientError::Store(_))), "{result:?}");
+    }
+);
+
+/// A store whose every operation fails.
+struct FailingStore;
+
+fn gone<T>() -> Result<T, mqtt_client::StoreError> {
+    Err(mqtt_client::StoreError::new("the disk is gone"))
+}
+
+impl mqtt_client::Store for FailingStore {
+    fn load(&mut self) -> Result<mqtt_session::StoredSession, mqtt_client::StoreError> {
+        gone()
+    }
+    fn set_established(&mut self, _: bool) -> Result<(), mqtt_client::StoreError> {
+        gone()
+    }
+    fn save_outgoing(
+        &mut self,
+        _: &mqtt_session::StoredPublish,
+    ) -> Result<(), mqtt_client::StoreError> {
+        gone()
+    }
+    fn release_outgoing(&mut self, _: PacketId, _: u64) -> Result<(), mqtt_client::StoreError> {
+        gone()
+    }
+    fn remove_outgoing(&mut self, _: PacketId) -> Result<(), mqtt_client::StoreError> {
+        gone()
+    }
+    fn save_incoming(&mut self, _: PacketId) -> Result<(), mqtt_client::StoreError> {
+        gone()
+    }
+    fn remove_incoming(&mut self, _: PacketId) -> Result<(), mqtt_client::StoreError> {
+        gone()
+    }
+    fn clear(&mut self) -> Result<(), mqtt_client::StoreError> {
+        gone()
+    }
+}
+
+scripted!(
     /// QoS 2, cut after PUBLISH: PUBLISH again with DUP, then the whole exchange.
     qos2_cut_after_publish,
     |mode| async move {
