@@ -150,6 +150,8 @@ pub use mqtt_session::{
     LostSessionPolicy, MemoryStore, ProtocolError, PublishError, QueueFullPolicy, ServerLimits,
     Store, StoreError,
 };
+#[cfg(feature = "tokio")]
+pub use mqtt_transport::TokioConnector;
 #[cfg(feature = "tls")]
 pub use mqtt_transport::tls;
 pub use mqtt_transport::{

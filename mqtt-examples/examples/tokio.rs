@@ -1,7 +1,8 @@
-//! The client on tokio, through a connector of our own: the client is runtime-agnostic (its
-//! driver is a plain future), and a [`Connector`] decides how bytes reach the broker. Here
-//! the connector opens tokio's `TcpStream` and adapts it to the `futures-io` traits with
-//! tokio-util's compat layer, and every task, the driver's included, runs on a tokio runtime.
+//! The client on tokio: the client is runtime-agnostic (its driver is a plain future), and a
+//! [`Connector`](mqtt_client::Connector) decides how bytes reach the broker. Here
+//! `TokioConnector` (mqtt-client's `tokio` feature) opens tokio's `TcpStream`, and every
+//! task, the driver's included, runs on a tokio runtime. A connector of your own is a dozen
+//! lines: `TokioConnector`'s source in mqtt-transport is one.
 //!
 //! ```text
 //! cargo run -p mqtt-examples --example tokio                          # embedded broker
@@ -15,34 +16,10 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use mqtt_client::{BrokerAddress, Client, Connector, Options, QoS, TransportError};
+use mqtt_client::{Client, Options, QoS, TokioConnector};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
-use mqtt_transport::{BoxedStream, ConnectFuture};
-use tokio_util::compat::TokioAsyncReadCompatExt;
-
-/// Opens `mqtt://` connections with tokio's TCP stream.
-struct TokioConnector;
-
-impl Connector for TokioConnector {
-    fn connect<'a>(&'a self, address: &'a BrokerAddress) -> ConnectFuture<'a> {
-        Box::pin(async move {
-            let BrokerAddress::Tcp { host, port } = address else {
-                return Err(TransportError::UnsupportedAddress {
-                    connector: "TokioConnector",
-                    scheme: address.scheme(),
-                });
-            };
-            let stream = tokio::net::TcpStream::connect((host.to_unbracketed(), *port))
-                .await
-                .map_err(TransportError::other)?;
-            stream.set_nodelay(true).map_err(TransportError::other)?;
-            // tokio's AsyncRead/AsyncWrite -> futures-io's, which the client reads and writes.
-            Ok(Box::new(stream.compat()) as BoxedStream)
-        })
-    }
-}
 
 fn main() -> ExitCode {
     mqtt_examples::run::main("tokio", &[], run)

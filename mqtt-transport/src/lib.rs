@@ -96,6 +96,8 @@ mod unix;
 
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(feature = "tokio")]
+mod tokio_tcp;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 
@@ -108,5 +110,7 @@ pub use default_connector::DefaultConnector;
 pub use error::{ConnectAttempt, Stage, TransportError};
 pub use tcp::{DEFAULT_CONNECT_TIMEOUT, TcpConnector};
 pub use timeout::DEFAULT_HANDSHAKE_TIMEOUT;
+#[cfg(feature = "tokio")]
+pub use tokio_tcp::TokioConnector;
 #[cfg(unix)]
 pub use unix::UnixConnector;

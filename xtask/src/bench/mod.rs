@@ -11,7 +11,7 @@
 //!
 //! The parts:
 //! - [`cli`], [`plan`], [`job`]: what to run;
-//! - [`ours`], [`rumqttc_client`], [`tokio_connector`], [`harness`]: the workloads in the
+//! - [`ours`], [`rumqttc_client`], [`harness`]: the workloads in the
 //!   child process, for each client;
 //! - [`peer`]: the ack-everything peer; [`probe`]: CPU, memory, machine, versions;
 //! - [`results`], [`stats`], [`targets`], [`report`]: figures, the targets,
@@ -37,7 +37,6 @@ pub mod rumqttc_client;
 pub mod runner;
 pub mod stats;
 pub mod targets;
-pub mod tokio_connector;
 
 use job::{ClientKind, Job, PeerKind, Workload};
 use results::{Metric, Results, Run};

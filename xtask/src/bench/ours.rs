@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mqtt_client::{Client, Event, Options, Publish, PublishHandle, QoS, TopicName};
+use mqtt_client::{Client, Event, Options, Publish, PublishHandle, QoS, TokioConnector, TopicName};
 use serde_json::Value;
 
 use super::harness::{
@@ -20,7 +20,6 @@ use super::harness::{
 };
 use super::job::{Job, Workload};
 use super::probe::resident_bytes;
-use super::tokio_connector::TokioConnector;
 
 /// Publishes in flight at once (rumqttc's default, mosquitto's setting in the bench).
 pub const IN_FLIGHT: u16 = 100;
