@@ -3,6 +3,7 @@
 
 use alloc::string::String;
 use bytes::Bytes;
+use bytestring::ByteString;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
@@ -23,11 +24,11 @@ pub struct Connect {
     pub keep_alive: u16,
     /// Client identifier (may be empty: the server assigns one; 3.1.1 then requires
     /// `clean_start` [MQTT-3.1.3-7]).
-    pub client_id: String,
+    pub client_id: ByteString,
     /// The Will message, published by the server if the connection ends abnormally.
     pub will: Option<Will>,
     /// User name.
-    pub username: Option<String>,
+    pub username: Option<ByteString>,
     /// Password (binary data).
     pub password: Option<Bytes>,
     /// MQTT 5.0 properties (must be empty for 3.x).
@@ -65,7 +66,7 @@ impl Will {
 impl Connect {
     /// A CONNECT for `protocol` with Clean Start, keep alive off, no Will, no credentials and
     /// no properties.
-    pub fn new(protocol: ProtocolVersion, client_id: impl Into<String>) -> Self {
+    pub fn new(protocol: ProtocolVersion, client_id: impl Into<ByteString>) -> Self {
         Self {
             protocol,
             clean_start: true,
@@ -182,7 +183,7 @@ impl Body for Connect {
         if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
             return Err(DecodeError::AuthenticationDataWithoutMethod);
         }
-        let client_id = r.string()?;
+        let client_id = r.utf8()?;
         let will = if has_will {
             let properties = WillProperties::read_if_v5(r, protocol)?;
             let topic = TopicName::from_byte_string(r.topic()?)?;
@@ -196,11 +197,7 @@ impl Body for Connect {
         } else {
             None
         };
-        let username = if has_username {
-            Some(r.string()?)
-        } else {
-            None
-        };
+        let username = if has_username { Some(r.utf8()?) } else { None };
         let password = if has_password {
             Some(r.binary()?)
         } else {
@@ -234,7 +231,7 @@ mod tests {
             clean_start: true,
             keep_alive: 30,
             will: Some(will),
-            username: Some("TheUser".to_owned()),
+            username: Some("TheUser".into()),
             password: Some(Bytes::from_static(b"TopSecret")),
             ..Connect::new(protocol, "client-id")
         }
@@ -254,30 +251,30 @@ mod tests {
         let connect = Connect::new(V3_1, "c");
         let hex = encode(connect.clone(), V3_1).unwrap();
         assert_eq!(hex, "100f00064d514973647003020000000163");
-        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::Connect(connect)));
+        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::from(connect)));
     }
 
     #[test]
     fn v5_with_properties_and_will_properties() {
         let mut connect = full(V5);
         connect.properties.receive_maximum = NonZeroU16::new(10);
-        connect.properties.authentication_method = Some("SCRAM".to_owned());
+        connect.properties.authentication_method = Some("SCRAM".into());
         connect
             .properties
             .user_properties
-            .push(("a".to_owned(), "b".to_owned()));
+            .push(("a".into(), "b".into()));
         if let Some(will) = &mut connect.will {
             will.properties.will_delay_interval = Some(5);
             will.properties.response_topic = Some(topic("r"));
         }
         let hex = encode(connect.clone(), V5).unwrap();
-        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Connect(connect)));
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::from(connect)));
     }
 
     #[test]
     fn a_connect_is_decoded_by_its_own_level() {
         let hex = encode(full(V5), V5).unwrap();
-        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::Connect(full(V5))));
+        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::from(full(V5))));
     }
 
     #[test]
@@ -321,7 +318,7 @@ mod tests {
         let mut connect = Connect::new(V5, "");
         connect.password = Some(Bytes::from_static(b"1234"));
         let hex = encode(connect.clone(), V5).unwrap();
-        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Connect(connect.clone())));
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::from(connect.clone())));
         connect.protocol = V3_1_1;
         assert_eq!(
             encode(connect, V3_1_1),
@@ -395,7 +392,7 @@ mod tests {
         );
         let mut connect = full(V3_1_1);
         if let Some(will) = &mut connect.will {
-            will.properties.content_type = Some("text".to_owned());
+            will.properties.content_type = Some("text".into());
         }
         assert!(matches!(
             encode(connect, V3_1_1),

@@ -1,6 +1,7 @@
 //! The packet: one enum over the fifteen control packets, and the encoder every packet
 //! shares (fixed header, exact size, one write).
 
+use alloc::boxed::Box;
 use bytes::{BufMut, BytesMut};
 use core::fmt;
 
@@ -116,8 +117,9 @@ impl fmt::Display for PacketType {
 /// Any MQTT control packet, of any protocol version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
-    /// CONNECT.
-    Connect(Connect),
+    /// CONNECT, boxed: it is the largest packet by far and comes once per connection, so
+    /// boxing it keeps every other packet (and every `Result` holding one) small.
+    Connect(Box<Connect>),
     /// CONNACK.
     ConnAck(ConnAck),
     /// PUBLISH.
@@ -227,7 +229,10 @@ fn check_limit(size: usize, max_packet_size: Option<u32>) -> Result<(), EncodeEr
 macro_rules! with_body {
     ($packet:expr, $body:ident => $action:expr, $ping:ident => $empty:expr) => {
         match $packet {
-            Packet::Connect($body) => $action,
+            Packet::Connect(connect) => {
+                let $body = &**connect;
+                $action
+            }
             Packet::ConnAck($body) => $action,
             Packet::Publish($body) => $action,
             Packet::PubAck($body) => $action,
@@ -309,8 +314,14 @@ macro_rules! from_packet_struct {
     )+};
 }
 
+impl From<Connect> for Packet {
+    #[inline]
+    fn from(connect: Connect) -> Self {
+        Packet::Connect(Box::new(connect))
+    }
+}
+
 from_packet_struct!(
-    Connect,
     ConnAck,
     Publish,
     PubAck,

@@ -3,7 +3,6 @@
 //! that every packet describes its bytes once and its exact size comes from the same code
 //! that writes it.
 
-use alloc::string::String;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use bytestring::ByteString;
 
@@ -93,9 +92,18 @@ pub(crate) fn parse_variable_byte_integer(
 /// Reads the fields of one packet whose bytes are all there. Every read checks the length
 /// first: running out is [`DecodeError::Truncated`], never a panic. Byte strings come out as
 /// slices of the packet's [`Bytes`], not copies.
+///
+/// The reader keeps the whole body and moves a position through it, up to an end that a
+/// property block narrows for a while ([`Reader::block`]): numbers are read in place, and only
+/// the fields that are kept (strings, binary data, the payload) become `Bytes` handles, each
+/// one reference count, rather than one for every block and field passed through.
 #[derive(Debug)]
 pub(crate) struct Reader {
     buf: Bytes,
+    /// Where the next field starts.
+    pos: usize,
+    /// Where the bytes this reader may read end (the body's end, or a property block's).
+    end: usize,
     packet_type: PacketType,
 }
 
@@ -103,7 +111,12 @@ impl Reader {
     /// A reader over the body of a packet of type `packet_type`.
     #[inline]
     pub(crate) fn new(buf: Bytes, packet_type: PacketType) -> Self {
-        Self { buf, packet_type }
+        Self {
+            end: buf.len(),
+            buf,
+            pos: 0,
+            packet_type,
+        }
     }
 
     /// The packet type being read (for errors).
@@ -122,58 +135,68 @@ impl Reader {
     /// Whether everything has been read.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.pos >= self.end
     }
 
     /// How many bytes are left to read.
     #[inline]
     pub(crate) fn remaining(&self) -> usize {
-        self.buf.len()
+        self.end.saturating_sub(self.pos)
     }
 
     /// Fails unless everything has been read.
     #[inline]
     pub(crate) fn finish(self) -> Result<(), DecodeError> {
-        if self.buf.is_empty() {
+        if self.is_empty() {
             Ok(())
         } else {
             Err(DecodeError::TrailingBytes {
                 packet_type: self.packet_type,
-                count: self.buf.len(),
+                count: self.remaining(),
             })
         }
     }
 
+    /// The next `N` bytes, consumed.
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let bytes = self
+            .buf
+            .get(self.pos..self.end)
+            .and_then(|rest| rest.first_chunk::<N>())
+            .copied()
+            .ok_or_else(|| self.truncated())?;
+        self.pos += N;
+        Ok(bytes)
+    }
+
     #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
-        if self.buf.is_empty() {
-            return Err(self.truncated());
-        }
-        Ok(self.buf.get_u8())
+        self.array::<1>().map(|[byte]| byte)
     }
 
     #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
-        if self.buf.len() < 2 {
-            return Err(self.truncated());
-        }
-        Ok(self.buf.get_u16())
+        self.array().map(u16::from_be_bytes)
     }
 
     #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
-        if self.buf.len() < 4 {
-            return Err(self.truncated());
-        }
-        Ok(self.buf.get_u32())
+        self.array().map(u32::from_be_bytes)
+    }
+
+    /// The bytes not read yet.
+    #[inline]
+    fn unread(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or_default()
     }
 
     /// A variable byte integer.
     #[inline]
     pub(crate) fn variable_byte_integer(&mut self) -> Result<u32, DecodeError> {
-        match parse_variable_byte_integer(&self.buf)? {
+        match parse_variable_byte_integer(self.unread())? {
             VariableByteInteger::Complete { value, len } => {
-                self.buf.advance(len);
+                self.pos += len;
                 Ok(value)
             }
             VariableByteInteger::Incomplete => Err(self.truncated()),
@@ -183,23 +206,43 @@ impl Reader {
     /// The next `len` bytes, shared with the packet (no copy).
     #[inline]
     pub(crate) fn take(&mut self, len: usize) -> Result<Bytes, DecodeError> {
-        if self.buf.len() < len {
+        if self.remaining() < len {
             return Err(self.truncated());
         }
-        Ok(self.buf.split_to(len))
+        let start = self.pos;
+        self.pos += len;
+        Ok(self.buf.slice(start..self.pos))
     }
 
-    /// A reader over the next `len` bytes (a property block), which this reader skips.
+    /// Runs `read` over the next `len` bytes only (a property block), then goes on after them.
+    /// `read` must consume the whole block (it reads until [`Reader::is_empty`]).
     #[inline]
-    pub(crate) fn sub_reader(&mut self, len: u32) -> Result<Self, DecodeError> {
+    pub(crate) fn block<T>(
+        &mut self,
+        len: u32,
+        read: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<T, DecodeError> {
         let len = usize::try_from(len).map_err(|_| self.truncated())?;
-        Ok(Self::new(self.take(len)?, self.packet_type))
+        if self.remaining() < len {
+            return Err(self.truncated());
+        }
+        let end = self.end;
+        self.end = self.pos + len;
+        let value = read(self)?;
+        self.pos = self.end;
+        self.end = end;
+        Ok(value)
     }
 
-    /// Everything not read yet (a payload), shared with the packet.
+    /// Everything not read yet (a payload), shared with the packet; the reader is then empty.
     #[inline]
     pub(crate) fn rest(&mut self) -> Bytes {
-        core::mem::take(&mut self.buf)
+        let mut rest = core::mem::take(&mut self.buf);
+        rest.truncate(self.end);
+        rest.advance(self.pos.min(self.end));
+        self.pos = 0;
+        self.end = 0;
+        rest
     }
 
     /// Binary data: a two-byte length, then that many bytes (no copy).
@@ -227,20 +270,6 @@ impl Reader {
     pub(crate) fn topic(&mut self) -> Result<ByteString, DecodeError> {
         let bytes = self.binary()?;
         ByteString::try_from(bytes).map_err(|_| DecodeError::InvalidUtf8)
-    }
-
-    /// A UTF-8 encoded string, checked as [`Reader::utf8`], copied into a `String`.
-    #[inline]
-    pub(crate) fn string(&mut self) -> Result<String, DecodeError> {
-        let len = usize::from(self.u16()?);
-        let bytes = self.buf.get(..len).ok_or_else(|| self.truncated())?;
-        let string = core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
-        if has_null(bytes) {
-            return Err(DecodeError::NullCharacter);
-        }
-        let string = String::from(string);
-        self.buf.advance(len);
-        Ok(string)
     }
 }
 
@@ -578,7 +607,7 @@ mod tests {
     fn reader_checks_strings() {
         // [MQTT-1.5.4-1]
         let mut r = Reader::new(Bytes::from_static(&[0x00, 0x01, 0xff]), PacketType::Connect);
-        assert_eq!(r.string(), Err(DecodeError::InvalidUtf8));
+        assert_eq!(r.utf8(), Err(DecodeError::InvalidUtf8));
         // [MQTT-1.5.4-2]
         let mut r = Reader::new(Bytes::from_static(&[0x00, 0x01, 0x00]), PacketType::Connect);
         assert_eq!(r.utf8(), Err(DecodeError::NullCharacter));
@@ -587,7 +616,7 @@ mod tests {
             Bytes::from_static(&[0x00, 0x04, 0xef, 0xbb, 0xbf, b'a']),
             PacketType::Connect,
         );
-        assert_eq!(r.string().unwrap(), "\u{feff}a");
+        assert_eq!(r.utf8().unwrap(), "\u{feff}a");
     }
 
     #[test]
