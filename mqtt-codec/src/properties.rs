@@ -52,7 +52,9 @@ macro_rules! properties {
             }
 
             /// Reads the property block of an MQTT 5.0 packet; 3.x packets have none.
-            #[inline]
+            /// Always inlined, so that a 3.x packet builds its empty properties in place
+            /// rather than receiving them from a call and copying them.
+            #[inline(always)]
             #[allow(dead_code, reason = "generated for every properties struct, not every one needs it")]
             pub(crate) fn read_if_v5(r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
                 if version.is_v5() {

@@ -88,7 +88,11 @@ impl Body for Publish {
         if version.is_v5() {
             sink.properties(&self.properties);
         }
-        sink.raw(&self.payload);
+    }
+
+    #[inline]
+    fn payload(&self) -> &Bytes {
+        &self.payload
     }
 
     // Inlined into `decode`, so that the PUBLISH is built in place rather than copied.

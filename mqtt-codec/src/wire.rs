@@ -284,8 +284,6 @@ pub(crate) trait Sink {
     fn u32(&mut self, value: u32);
     /// A variable byte integer (at most [`MAX_VARIABLE_BYTE_INTEGER`]).
     fn variable_byte_integer(&mut self, value: u32);
-    /// Bytes as they are (a payload).
-    fn raw(&mut self, bytes: &[u8]);
     /// Binary data: two-byte length, then the bytes (at most 65,535).
     fn binary(&mut self, bytes: &[u8]);
     /// A UTF-8 string that nobody has checked for U+0000 yet: two-byte length, then the bytes.
@@ -393,11 +391,6 @@ impl Sink for Counter {
     }
 
     #[inline]
-    fn raw(&mut self, bytes: &[u8]) {
-        self.len += bytes.len();
-    }
-
-    #[inline]
     fn binary(&mut self, bytes: &[u8]) {
         self.length_prefixed(bytes.len());
     }
@@ -482,11 +475,6 @@ impl Sink for Writer<'_> {
     #[inline]
     fn variable_byte_integer(&mut self, value: u32) {
         put_variable_byte_integer(self.out, value);
-    }
-
-    #[inline]
-    fn raw(&mut self, bytes: &[u8]) {
-        self.out.put_slice(bytes);
     }
 
     #[inline]
