@@ -52,9 +52,7 @@ macro_rules! properties {
             }
 
             /// Reads the property block of an MQTT 5.0 packet; 3.x packets have none.
-            /// Always inlined, so that a 3.x packet builds its empty properties in place
-            /// rather than receiving them from a call and copying them.
-            #[inline(always)]
+            #[inline]
             #[allow(dead_code, reason = "generated for every properties struct, not every one needs it")]
             pub(crate) fn read_if_v5(r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
                 if version.is_v5() {
@@ -78,19 +76,27 @@ macro_rules! properties {
             /// Reads a property block: its length, then each property straight into its
             /// field. A property this packet may not carry is refused as soon as its
             /// identifier is read.
+            #[inline]
             pub(crate) fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+                let mut properties = Self::default();
+                properties.read_into(r)?;
+                Ok(properties)
+            }
+
+            /// [`Self::read`] into properties that are already in place (empty), so that
+            /// a packet being built need not receive them by value and copy them.
+            pub(crate) fn read_into(&mut self, r: &mut Reader) -> Result<(), DecodeError> {
                 let len = r.variable_byte_integer()?;
                 r.block(len, |r| {
-                    let mut properties = Self::default();
                     while !r.is_empty() {
                         let id = read_id(r)?;
                         match id {
-                            $( PropertyId::$id => set_once(&mut properties.$field, PropertyValue::read(r, id)?, id)?, )*
-                            $( $( PropertyId::$tid => set_once(&mut properties.$tfield, PropertyValue::read(r, id)?, id)?, )* )?
-                            $( PropertyId::$rid => properties.$rfield.push(PropertyValue::read(r, id)?), )?
+                            $( PropertyId::$id => set_once(&mut self.$field, PropertyValue::read(r, id)?, id)?, )*
+                            $( $( PropertyId::$tid => set_once(&mut self.$tfield, PropertyValue::read(r, id)?, id)?, )* )?
+                            $( PropertyId::$rid => self.$rfield.push(PropertyValue::read(r, id)?), )?
                             PropertyId::UserProperty => {
                                 let name = r.utf8()?;
-                                properties.user_properties.push((name, r.utf8()?));
+                                self.user_properties.push((name, r.utf8()?));
                             }
                             _ => {
                                 return Err(DecodeError::PropertyNotAllowed {
@@ -100,7 +106,7 @@ macro_rules! properties {
                             }
                         }
                     }
-                    Ok(properties)
+                    Ok(())
                 })
             }
         }

@@ -93,17 +93,15 @@ pub(crate) fn parse_variable_byte_integer(
 /// first: running out is [`DecodeError::Truncated`], never a panic. Byte strings come out as
 /// slices of the packet's [`Bytes`], not copies.
 ///
-/// The reader keeps the whole body and moves a position through it, up to an end that a
-/// property block narrows for a while ([`Reader::block`]): numbers are read in place, and only
-/// the fields that are kept (strings, binary data, the payload) become `Bytes` handles, each
-/// one reference count, rather than one for every block and field passed through.
+/// The reader consumes its `Bytes` from the front (advancing it costs no reference count),
+/// up to a limit that a property block narrows for a while ([`Reader::block`]): only the
+/// fields that are kept (strings, binary data, the payload) become `Bytes` handles of their
+/// own, rather than one more for every property block passed through.
 #[derive(Debug)]
 pub(crate) struct Reader {
     buf: Bytes,
-    /// Where the next field starts.
-    pos: usize,
-    /// Where the bytes this reader may read end (the body's end, or a property block's).
-    end: usize,
+    /// How many of `buf`'s bytes this reader may read: all of them, or a property block's.
+    limit: usize,
     packet_type: PacketType,
 }
 
@@ -112,9 +110,8 @@ impl Reader {
     #[inline]
     pub(crate) fn new(buf: Bytes, packet_type: PacketType) -> Self {
         Self {
-            end: buf.len(),
+            limit: buf.len(),
             buf,
-            pos: 0,
             packet_type,
         }
     }
@@ -135,13 +132,13 @@ impl Reader {
     /// Whether everything has been read.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.pos >= self.end
+        self.limit == 0
     }
 
     /// How many bytes are left to read.
     #[inline]
     pub(crate) fn remaining(&self) -> usize {
-        self.end.saturating_sub(self.pos)
+        self.limit
     }
 
     /// Fails unless everything has been read.
@@ -157,16 +154,24 @@ impl Reader {
         }
     }
 
+    /// Skips `len` bytes already checked to be there.
+    #[inline]
+    fn consume(&mut self, len: usize) {
+        self.buf.advance(len);
+        self.limit -= len;
+    }
+
     /// The next `N` bytes, consumed.
     #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let bytes = self
+        if self.limit < N {
+            return Err(self.truncated());
+        }
+        let bytes = *self
             .buf
-            .get(self.pos..self.end)
-            .and_then(|rest| rest.first_chunk::<N>())
-            .copied()
+            .first_chunk::<N>()
             .ok_or_else(|| self.truncated())?;
-        self.pos += N;
+        self.consume(N);
         Ok(bytes)
     }
 
@@ -185,18 +190,13 @@ impl Reader {
         self.array().map(u32::from_be_bytes)
     }
 
-    /// The bytes not read yet.
-    #[inline]
-    fn unread(&self) -> &[u8] {
-        self.buf.get(self.pos..self.end).unwrap_or_default()
-    }
-
     /// A variable byte integer.
     #[inline]
     pub(crate) fn variable_byte_integer(&mut self) -> Result<u32, DecodeError> {
-        match parse_variable_byte_integer(self.unread())? {
+        let unread = self.buf.get(..self.limit).unwrap_or_default();
+        match parse_variable_byte_integer(unread)? {
             VariableByteInteger::Complete { value, len } => {
-                self.pos += len;
+                self.consume(len);
                 Ok(value)
             }
             VariableByteInteger::Incomplete => Err(self.truncated()),
@@ -206,12 +206,11 @@ impl Reader {
     /// The next `len` bytes, shared with the packet (no copy).
     #[inline]
     pub(crate) fn take(&mut self, len: usize) -> Result<Bytes, DecodeError> {
-        if self.remaining() < len {
+        if self.limit < len {
             return Err(self.truncated());
         }
-        let start = self.pos;
-        self.pos += len;
-        Ok(self.buf.slice(start..self.pos))
+        self.limit -= len;
+        Ok(self.buf.split_to(len))
     }
 
     /// Runs `read` over the next `len` bytes only (a property block), then goes on after them.
@@ -223,26 +222,26 @@ impl Reader {
         read: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
     ) -> Result<T, DecodeError> {
         let len = usize::try_from(len).map_err(|_| self.truncated())?;
-        if self.remaining() < len {
+        if self.limit < len {
             return Err(self.truncated());
         }
-        let end = self.end;
-        self.end = self.pos + len;
+        let after = self.limit - len;
+        self.limit = len;
         let value = read(self)?;
-        self.pos = self.end;
-        self.end = end;
+        // Whatever `read` left of the block is skipped, so that the limit and the bytes
+        // stay in step.
+        self.consume(self.limit);
+        self.limit = after;
         Ok(value)
     }
 
     /// Everything not read yet (a payload), shared with the packet; the reader is then empty.
     #[inline]
     pub(crate) fn rest(&mut self) -> Bytes {
-        let mut rest = core::mem::take(&mut self.buf);
-        rest.truncate(self.end);
-        rest.advance(self.pos.min(self.end));
-        self.pos = 0;
-        self.end = 0;
-        rest
+        // Only ever called outside a property block, where the limit is all of `buf`.
+        debug_assert_eq!(self.limit, self.buf.len(), "rest() inside a property block");
+        self.limit = 0;
+        core::mem::take(&mut self.buf)
     }
 
     /// Binary data: a two-byte length, then that many bytes (no copy).
@@ -589,6 +588,28 @@ mod tests {
                 packet_type: PacketType::Publish
             })
         );
+    }
+
+    #[test]
+    fn a_block_limits_its_reads_and_is_skipped_whole() {
+        let body = Bytes::from_static(&[0x01, 0x02, 0x03, 0x04, 0x05]);
+        let mut r = Reader::new(body, PacketType::Publish);
+        // A 2-byte block cannot give 4 bytes, even though the packet has them.
+        assert_eq!(
+            r.block(2, |r| r.u32()),
+            Err(DecodeError::Truncated {
+                packet_type: PacketType::Publish
+            })
+        );
+        let mut r = Reader::new(Bytes::from_static(&[1, 2, 3, 4, 5]), PacketType::Publish);
+        // A block read in part is skipped whole; the reader goes on after it.
+        assert_eq!(r.block(3, |r| r.u8()), Ok(1));
+        assert_eq!(r.remaining(), 2);
+        assert_eq!(&r.rest()[..], [4, 5]);
+        assert!(r.is_empty());
+        // A block longer than what is left is refused before anything is read.
+        let mut r = Reader::new(Bytes::from_static(&[1]), PacketType::Publish);
+        assert!(r.block(2, |r| r.u8()).is_err());
     }
 
     #[test]
