@@ -1,6 +1,7 @@
 //! CONNECT: the first packet of a connection, from client to server (MQTT 5.0 section 3.1,
 //! 3.1.1 section 3.1, 3.1 as `MQIsdp` level 3).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use bytes::Bytes;
 use bytestring::ByteString;
@@ -79,7 +80,8 @@ impl Connect {
         }
     }
 
-    fn flags(&self) -> u8 {
+    /// The Connect Flags byte (MQTT 5.0 section 3.1.2.3).
+    fn connect_flags(&self) -> u8 {
         let mut flags = u8::from(self.clean_start) << 1;
         if let Some(will) = &self.will {
             flags |= 0b100 | will.qos.as_u8() << 3 | u8::from(will.retain) << 5;
@@ -103,7 +105,9 @@ fn read_protocol(r: &mut Reader) -> Result<ProtocolVersion, DecodeError> {
     }
 }
 
-impl Body for Connect {
+/// A CONNECT travels boxed in [`crate::Packet`]; decoding fills the box in place, so that
+/// the large packet is not built on the stack and then copied into it.
+impl Body for Box<Connect> {
     const TYPE: PacketType = PacketType::Connect;
 
     fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
@@ -137,7 +141,7 @@ impl Body for Connect {
     fn write<S: Sink>(&self, version: ProtocolVersion, sink: &mut S) {
         sink.binary(version.protocol_name().as_bytes());
         sink.u8(version.level());
-        sink.u8(self.flags());
+        sink.u8(self.connect_flags());
         sink.u16(self.keep_alive);
         if version.is_v5() {
             sink.properties(&self.properties);
@@ -179,40 +183,42 @@ impl Body for Connect {
             return Err(DecodeError::PasswordWithoutUsername);
         }
         let keep_alive = r.u16()?;
-        let properties = ConnectProperties::read_if_v5(r, protocol)?;
-        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
-            return Err(DecodeError::AuthenticationDataWithoutMethod);
-        }
-        let client_id = r.utf8()?;
-        let will = if has_will {
-            let properties = WillProperties::read_if_v5(r, protocol)?;
-            let topic = TopicName::from_byte_string(r.topic()?)?;
-            Some(Will {
-                topic,
-                payload: r.binary()?,
-                qos: will_qos,
-                retain: will_retain,
-                properties,
-            })
-        } else {
-            None
-        };
-        let username = if has_username { Some(r.utf8()?) } else { None };
-        let password = if has_password {
-            Some(r.binary()?)
-        } else {
-            None
-        };
-        Ok(Self {
+        let mut connect = Box::new(Connect {
             protocol,
             clean_start,
             keep_alive,
-            client_id,
-            will,
-            username,
-            password,
-            properties,
-        })
+            client_id: ByteString::new(),
+            will: None,
+            username: None,
+            password: None,
+            properties: ConnectProperties::default(),
+        });
+        if protocol.is_v5() {
+            connect.properties.read_into(r)?;
+        }
+        let properties = &connect.properties;
+        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+            return Err(DecodeError::AuthenticationDataWithoutMethod);
+        }
+        connect.client_id = r.utf8()?;
+        if has_will {
+            let will = connect
+                .will
+                .insert(Will::new(TopicName::empty(), Bytes::new(), will_qos));
+            will.retain = will_retain;
+            if protocol.is_v5() {
+                will.properties.read_into(r)?;
+            }
+            will.topic = TopicName::from_byte_string(r.topic()?)?;
+            will.payload = r.binary()?;
+        }
+        if has_username {
+            connect.username = Some(r.utf8()?);
+        }
+        if has_password {
+            connect.password = Some(r.binary()?);
+        }
+        Ok(connect)
     }
 }
 

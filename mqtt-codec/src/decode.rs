@@ -141,7 +141,7 @@ pub fn decode(
     // `Packet` is hundreds of bytes, and building it in a local to check for trailing bytes
     // afterwards cost two copies of it per packet.
     match header.packet_type {
-        PacketType::Connect => read_body::<Connect>(flags, r, version, Packet::from),
+        PacketType::Connect => read_body(flags, r, version, Packet::Connect),
         PacketType::ConnAck => read_body(flags, r, version, Packet::ConnAck),
         PacketType::Publish => read_body(flags, r, version, Packet::Publish),
         PacketType::PubAck => read_body(flags, r, version, Packet::PubAck),

@@ -268,10 +268,7 @@ fn check_limit(size: usize, max_packet_size: Option<u32>) -> Result<(), EncodeEr
 macro_rules! with_body {
     ($packet:expr, $body:ident => $action:expr, $ping:ident => $empty:expr) => {
         match $packet {
-            Packet::Connect(connect) => {
-                let $body = &**connect;
-                $action
-            }
+            Packet::Connect($body) => $action,
             Packet::ConnAck($body) => $action,
             Packet::Publish($body) => $action,
             Packet::PubAck($body) => $action,
