@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use mqtt_codec::bytestring::ByteString;
 use mqtt_codec::{ConnectProperties, ProtocolVersion, Will};
 use mqtt_session::{
     AckMode, Authenticator, LostSessionPolicy, QueueFullPolicy, SessionConfig, Store,
@@ -356,7 +357,11 @@ impl OptionsBuilder {
     }
 
     /// MQTT 5.0: a user property of CONNECT.
-    pub fn user_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn user_property(
+        mut self,
+        name: impl Into<ByteString>,
+        value: impl Into<ByteString>,
+    ) -> Self {
         self.properties
             .user_properties
             .push((name.into(), value.into()));

@@ -23,6 +23,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_lite::Stream;
+use mqtt_codec::bytestring::ByteString;
 use mqtt_codec::{
     QoS, SubAck, SubscribeProperties, SubscribeReasonCode, SubscriptionId, SubscriptionOptions,
     TopicError, TopicFilter,
@@ -73,7 +74,11 @@ impl SubscribeRequest {
     }
 
     /// MQTT 5.0: a user property of the SUBSCRIBE.
-    pub fn user_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn user_property(
+        mut self,
+        name: impl Into<ByteString>,
+        value: impl Into<ByteString>,
+    ) -> Self {
         self.properties
             .user_properties
             .push((name.into(), value.into()));

@@ -180,7 +180,6 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use crate::{Packet, PropertyId};
-    use alloc::borrow::ToOwned;
 
     #[test]
     fn v3_is_the_packet_id_alone() {
@@ -202,7 +201,7 @@ mod tests {
         round_trip(refused, V5, "4003000a80");
         // With properties: everything.
         let mut explained = PubRel::new(pid(10));
-        explained.properties.reason_string = Some("x".to_owned());
+        explained.properties.reason_string = Some("x".into());
         round_trip(explained, V5, "6208000a00041f000178");
     }
 
@@ -259,7 +258,7 @@ mod tests {
         explained
             .properties
             .user_properties
-            .push(("a".to_owned(), "b".to_owned()));
+            .push(("a".into(), "b".into()));
         assert!(matches!(
             encode(explained, V3_1_1),
             Err(EncodeError::PropertiesNotAllowed { .. })

@@ -79,7 +79,7 @@ mod tests {
             "f0021800",
         );
         let mut step = Auth::new(AuthReasonCode::ContinueAuthentication);
-        step.properties.authentication_method = Some("m".to_owned());
+        step.properties.authentication_method = Some("m".into());
         round_trip(step, V5, "f006180415000 16d".replace(' ', "").as_str());
         assert_eq!(
             decode_hex("f0020000", V5),

@@ -107,7 +107,6 @@ impl Body for ConnAck {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use alloc::borrow::ToOwned;
 
     #[test]
     fn v3_return_codes_map_onto_reason_codes() {
@@ -150,7 +149,7 @@ mod tests {
         round_trip(ConnAck::new(ConnectReasonCode::Success), V5, "2003000000");
         let mut connack = ConnAck::new(ConnectReasonCode::Success);
         connack.properties.maximum_qos = Some(QoS::AtLeastOnce);
-        connack.properties.assigned_client_identifier = Some("auto-1".to_owned());
+        connack.properties.assigned_client_identifier = Some("auto-1".into());
         connack.properties.server_keep_alive = Some(10);
         round_trip(connack, V5, "201100000e1200066175746f2d3113000a2401");
         // [MQTT-3.2.2-8]

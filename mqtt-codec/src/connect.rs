@@ -1,8 +1,10 @@
 //! CONNECT: the first packet of a connection, from client to server (MQTT 5.0 section 3.1,
 //! 3.1.1 section 3.1, 3.1 as `MQIsdp` level 3).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use bytes::Bytes;
+use bytestring::ByteString;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
@@ -23,11 +25,11 @@ pub struct Connect {
     pub keep_alive: u16,
     /// Client identifier (may be empty: the server assigns one; 3.1.1 then requires
     /// `clean_start` [MQTT-3.1.3-7]).
-    pub client_id: String,
+    pub client_id: ByteString,
     /// The Will message, published by the server if the connection ends abnormally.
     pub will: Option<Will>,
     /// User name.
-    pub username: Option<String>,
+    pub username: Option<ByteString>,
     /// Password (binary data).
     pub password: Option<Bytes>,
     /// MQTT 5.0 properties (must be empty for 3.x).
@@ -65,7 +67,7 @@ impl Will {
 impl Connect {
     /// A CONNECT for `protocol` with Clean Start, keep alive off, no Will, no credentials and
     /// no properties.
-    pub fn new(protocol: ProtocolVersion, client_id: impl Into<String>) -> Self {
+    pub fn new(protocol: ProtocolVersion, client_id: impl Into<ByteString>) -> Self {
         Self {
             protocol,
             clean_start: true,
@@ -78,7 +80,8 @@ impl Connect {
         }
     }
 
-    fn flags(&self) -> u8 {
+    /// The Connect Flags byte (MQTT 5.0 section 3.1.2.3).
+    fn connect_flags(&self) -> u8 {
         let mut flags = u8::from(self.clean_start) << 1;
         if let Some(will) = &self.will {
             flags |= 0b100 | will.qos.as_u8() << 3 | u8::from(will.retain) << 5;
@@ -102,7 +105,9 @@ fn read_protocol(r: &mut Reader) -> Result<ProtocolVersion, DecodeError> {
     }
 }
 
-impl Body for Connect {
+/// A CONNECT travels boxed in [`crate::Packet`]; decoding fills the box in place, so that
+/// the large packet is not built on the stack and then copied into it.
+impl Body for Box<Connect> {
     const TYPE: PacketType = PacketType::Connect;
 
     fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
@@ -136,7 +141,7 @@ impl Body for Connect {
     fn write<S: Sink>(&self, version: ProtocolVersion, sink: &mut S) {
         sink.binary(version.protocol_name().as_bytes());
         sink.u8(version.level());
-        sink.u8(self.flags());
+        sink.u8(self.connect_flags());
         sink.u16(self.keep_alive);
         if version.is_v5() {
             sink.properties(&self.properties);
@@ -178,44 +183,42 @@ impl Body for Connect {
             return Err(DecodeError::PasswordWithoutUsername);
         }
         let keep_alive = r.u16()?;
-        let properties = ConnectProperties::read_if_v5(r, protocol)?;
-        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
-            return Err(DecodeError::AuthenticationDataWithoutMethod);
-        }
-        let client_id = r.string()?;
-        let will = if has_will {
-            let properties = WillProperties::read_if_v5(r, protocol)?;
-            let topic = TopicName::from_byte_string(r.topic()?)?;
-            Some(Will {
-                topic,
-                payload: r.binary()?,
-                qos: will_qos,
-                retain: will_retain,
-                properties,
-            })
-        } else {
-            None
-        };
-        let username = if has_username {
-            Some(r.string()?)
-        } else {
-            None
-        };
-        let password = if has_password {
-            Some(r.binary()?)
-        } else {
-            None
-        };
-        Ok(Self {
+        let mut connect = Box::new(Connect {
             protocol,
             clean_start,
             keep_alive,
-            client_id,
-            will,
-            username,
-            password,
-            properties,
-        })
+            client_id: ByteString::new(),
+            will: None,
+            username: None,
+            password: None,
+            properties: ConnectProperties::default(),
+        });
+        if protocol.is_v5() {
+            connect.properties.read_into(r)?;
+        }
+        let properties = &connect.properties;
+        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+            return Err(DecodeError::AuthenticationDataWithoutMethod);
+        }
+        connect.client_id = r.utf8()?;
+        if has_will {
+            let will = connect
+                .will
+                .insert(Will::new(TopicName::empty(), Bytes::new(), will_qos));
+            will.retain = will_retain;
+            if protocol.is_v5() {
+                will.properties.read_into(r)?;
+            }
+            will.topic = TopicName::from_byte_string(r.topic()?)?;
+            will.payload = r.binary()?;
+        }
+        if has_username {
+            connect.username = Some(r.utf8()?);
+        }
+        if has_password {
+            connect.password = Some(r.binary()?);
+        }
+        Ok(connect)
     }
 }
 
@@ -234,7 +237,7 @@ mod tests {
             clean_start: true,
             keep_alive: 30,
             will: Some(will),
-            username: Some("TheUser".to_owned()),
+            username: Some("TheUser".into()),
             password: Some(Bytes::from_static(b"TopSecret")),
             ..Connect::new(protocol, "client-id")
         }
@@ -254,30 +257,30 @@ mod tests {
         let connect = Connect::new(V3_1, "c");
         let hex = encode(connect.clone(), V3_1).unwrap();
         assert_eq!(hex, "100f00064d514973647003020000000163");
-        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::Connect(connect)));
+        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::from(connect)));
     }
 
     #[test]
     fn v5_with_properties_and_will_properties() {
         let mut connect = full(V5);
         connect.properties.receive_maximum = NonZeroU16::new(10);
-        connect.properties.authentication_method = Some("SCRAM".to_owned());
+        connect.properties.authentication_method = Some("SCRAM".into());
         connect
             .properties
             .user_properties
-            .push(("a".to_owned(), "b".to_owned()));
+            .push(("a".into(), "b".into()));
         if let Some(will) = &mut connect.will {
             will.properties.will_delay_interval = Some(5);
             will.properties.response_topic = Some(topic("r"));
         }
         let hex = encode(connect.clone(), V5).unwrap();
-        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Connect(connect)));
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::from(connect)));
     }
 
     #[test]
     fn a_connect_is_decoded_by_its_own_level() {
         let hex = encode(full(V5), V5).unwrap();
-        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::Connect(full(V5))));
+        assert_eq!(decode_hex(&hex, V3_1_1), Ok(Packet::from(full(V5))));
     }
 
     #[test]
@@ -321,7 +324,7 @@ mod tests {
         let mut connect = Connect::new(V5, "");
         connect.password = Some(Bytes::from_static(b"1234"));
         let hex = encode(connect.clone(), V5).unwrap();
-        assert_eq!(decode_hex(&hex, V5), Ok(Packet::Connect(connect.clone())));
+        assert_eq!(decode_hex(&hex, V5), Ok(Packet::from(connect.clone())));
         connect.protocol = V3_1_1;
         assert_eq!(
             encode(connect, V3_1_1),
@@ -395,7 +398,7 @@ mod tests {
         );
         let mut connect = full(V3_1_1);
         if let Some(will) = &mut connect.will {
-            will.properties.content_type = Some("text".to_owned());
+            will.properties.content_type = Some("text".into());
         }
         assert!(matches!(
             encode(connect, V3_1_1),

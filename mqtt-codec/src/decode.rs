@@ -188,7 +188,7 @@ pub fn decode_connect(
         }
     }
     match decode(buf, ProtocolVersion::V5, limits)? {
-        Some(Packet::Connect(connect)) => Ok(Some(connect)),
+        Some(Packet::Connect(connect)) => Ok(Some(*connect)),
         Some(other) => Err(DecodeError::ExpectedConnect {
             packet_type: other.packet_type(),
         }),

@@ -110,7 +110,7 @@ mod tests {
             "e00181",
         );
         let mut moved = Disconnect::new(DisconnectReasonCode::ServerMoved);
-        moved.properties.server_reference = Some("b".to_owned());
+        moved.properties.server_reference = Some("b".into());
         round_trip(moved, V5, "e0069d041c000162");
     }
 

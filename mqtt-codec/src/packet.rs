@@ -1,7 +1,8 @@
 //! The packet: one enum over the fifteen control packets, and the encoder every packet
 //! shares (fixed header, exact size, one write).
 
-use bytes::{BufMut, BytesMut};
+use alloc::boxed::Box;
+use bytes::{BufMut, Bytes, BytesMut};
 use core::fmt;
 
 use crate::error::{DecodeError, EncodeError};
@@ -116,8 +117,9 @@ impl fmt::Display for PacketType {
 /// Any MQTT control packet, of any protocol version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
-    /// CONNECT.
-    Connect(Connect),
+    /// CONNECT, boxed: it is the largest packet by far and comes once per connection, so
+    /// boxing it keeps every other packet (and every `Result` holding one) small.
+    Connect(Box<Connect>),
     /// CONNACK.
     ConnAck(ConnAck),
     /// PUBLISH.
@@ -164,12 +166,23 @@ pub(crate) trait Body: Sized {
     /// lengths and U+0000 are checked by the counting pass).
     fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError>;
 
-    /// Gives the fields after the fixed header to `sink`.
+    /// Gives the fields after the fixed header to `sink`, all but the payload.
     fn write<S: Sink>(&self, version: ProtocolVersion, sink: &mut S);
+
+    /// The bytes that end the packet as they are: a PUBLISH's payload, empty for the others.
+    /// Kept out of [`Body::write`] so that it can be appended without going through a
+    /// [`Sink`], or handed back uncopied ([`Packet::encode_head`]).
+    #[inline]
+    fn payload(&self) -> &Bytes {
+        &NO_PAYLOAD
+    }
 
     /// Reads the fields after the fixed header. The caller checks that nothing is left over.
     fn read(flags: u8, r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError>;
 }
+
+/// The payload of every packet but PUBLISH.
+static NO_PAYLOAD: Bytes = Bytes::new();
 
 /// The size of a packet: its remaining length and its whole length, and the lengths of its
 /// property blocks for the writer.
@@ -180,13 +193,13 @@ struct Size {
 }
 
 /// Checks a body and counts it.
-#[inline]
+#[inline(always)]
 fn measure<B: Body>(body: &B, version: ProtocolVersion) -> Result<Size, EncodeError> {
     body.check(version)?;
     let mut counter = Counter::default();
     body.write(version, &mut counter);
     let blocks = counter.blocks;
-    let remaining = counter.finish()?;
+    let remaining = counter.finish()? + body.payload().len();
     if remaining > MAX_VARIABLE_BYTE_INTEGER as usize {
         return Err(EncodeError::RemainingLengthTooLarge { len: remaining });
     }
@@ -198,6 +211,26 @@ fn measure<B: Body>(body: &B, version: ProtocolVersion) -> Result<Size, EncodeEr
     })
 }
 
+/// Checks and counts a packet, then appends all of it but its payload to `out` (reserving
+/// room for the payload too when `with_payload`). Returns the packet's size.
+#[inline(always)]
+fn encode_head<B: Body>(
+    body: &B,
+    version: ProtocolVersion,
+    max_packet_size: Option<u32>,
+    out: &mut BytesMut,
+    with_payload: bool,
+) -> Result<usize, EncodeError> {
+    let size = measure(body, version)?;
+    check_limit(size.total, max_packet_size)?;
+    let head_len = size.total - body.payload().len();
+    out.reserve(if with_payload { size.total } else { head_len });
+    out.put_u8((B::TYPE as u8) << 4 | body.flags());
+    put_variable_byte_integer(out, size.remaining as u32);
+    body.write(version, &mut Writer::new(out, size.blocks));
+    Ok(size.total)
+}
+
 /// Checks, counts, then writes a packet in one go.
 #[inline]
 fn encode_body<B: Body>(
@@ -206,13 +239,21 @@ fn encode_body<B: Body>(
     max_packet_size: Option<u32>,
     out: &mut BytesMut,
 ) -> Result<usize, EncodeError> {
-    let size = measure(body, version)?;
-    check_limit(size.total, max_packet_size)?;
-    out.reserve(size.total);
-    out.put_u8((B::TYPE as u8) << 4 | body.flags());
-    put_variable_byte_integer(out, size.remaining as u32);
-    body.write(version, &mut Writer::new(out, size.blocks));
-    Ok(size.total)
+    let total = encode_head(body, version, max_packet_size, out, true)?;
+    out.extend_from_slice(body.payload());
+    Ok(total)
+}
+
+/// Writes PINGREQ or PINGRESP: a fixed header alone.
+#[inline]
+fn encode_ping(
+    ping: &Packet,
+    max_packet_size: Option<u32>,
+    out: &mut BytesMut,
+) -> Result<usize, EncodeError> {
+    check_limit(2, max_packet_size)?;
+    out.extend_from_slice(&[(ping.packet_type() as u8) << 4, 0]);
+    Ok(2)
 }
 
 #[inline]
@@ -287,13 +328,41 @@ impl Packet {
         with_body!(
             self,
             body => encode_body(body, version, max_packet_size, out),
-            ping => {
-                check_limit(2, max_packet_size)?;
-                out.reserve(2);
-                out.put_u8((ping.packet_type() as u8) << 4);
-                out.put_u8(0);
-                Ok(2)
-            }
+            ping => encode_ping(ping, max_packet_size, out)
+        )
+    }
+
+    /// Like [`Packet::encode`], but appends all of the packet except a PUBLISH's payload,
+    /// and returns that payload instead of copying it: the caller sends `out` and then the
+    /// payload, e.g. with one vectored write, so that a large message is never copied into
+    /// the output buffer. For other packets the returned payload is empty and `out` holds
+    /// the whole packet. The same checks and limits apply as for [`Packet::encode`]; on any
+    /// error `out` is left untouched.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mqtt_codec::{Packet, ProtocolVersion, Publish, QoS, TopicName};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let topic = TopicName::try_from("video/frames")?;
+    /// let packet = Packet::from(Publish::new(topic, vec![7u8; 1 << 20], QoS::AtMostOnce));
+    /// let mut head = BytesMut::new();
+    /// let payload = packet.encode_head(ProtocolVersion::V5, None, &mut head)?;
+    /// assert_eq!(head.len() + payload.len(), packet.encoded_len(ProtocolVersion::V5)?);
+    /// // e.g. `stream.write_vectored(&[IoSlice::new(&head), IoSlice::new(payload)])`
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn encode_head(
+        &self,
+        version: ProtocolVersion,
+        max_packet_size: Option<u32>,
+        out: &mut BytesMut,
+    ) -> Result<&Bytes, EncodeError> {
+        with_body!(
+            self,
+            body => encode_head(body, version, max_packet_size, out, false).map(|_| body.payload()),
+            ping => encode_ping(ping, max_packet_size, out).map(|_| &NO_PAYLOAD)
         )
     }
 }
@@ -309,8 +378,14 @@ macro_rules! from_packet_struct {
     )+};
 }
 
+impl From<Connect> for Packet {
+    #[inline]
+    fn from(connect: Connect) -> Self {
+        Packet::Connect(Box::new(connect))
+    }
+}
+
 from_packet_struct!(
-    Connect,
     ConnAck,
     Publish,
     PubAck,
@@ -383,6 +458,57 @@ mod tests {
         // 3 + 200,000 = 200,003 = 0x30d43 -> c3 9a 0c
         assert!(hex.starts_with("30c39a0c0001 74".replace(' ', "").as_str()));
         assert_eq!(decode_hex(&hex, V3_1_1), Ok(packet));
+    }
+
+    #[test]
+    fn encode_head_leaves_out_only_the_payload() {
+        let publish = Publish::new(topic("a/b"), vec![9u8; 300], QoS::AtMostOnce);
+        let packet = Packet::from(publish);
+        for version in [V3_1, V3_1_1, V5] {
+            let mut whole = BytesMut::new();
+            let len = packet.encode(version, None, &mut whole).unwrap();
+            let mut head = BytesMut::from(&b"kept"[..]);
+            let payload = packet.encode_head(version, None, &mut head).unwrap();
+            assert_eq!(payload.len(), 300);
+            assert_eq!(&head[..4], b"kept");
+            assert_eq!([&head[4..], &payload[..]].concat(), whole.to_vec());
+            assert_eq!(head.len() - 4 + payload.len(), len);
+            // The payload is the packet's own, not a copy.
+            let Packet::Publish(publish) = &packet else {
+                unreachable!()
+            };
+            assert_eq!(payload.as_ptr(), publish.payload.as_ptr());
+        }
+        // Limits and errors as for `encode`, with `out` untouched.
+        let mut head = BytesMut::new();
+        assert_eq!(
+            packet.encode_head(V5, Some(100), &mut head),
+            Err(EncodeError::PacketTooLarge {
+                size: 309,
+                max: 100
+            })
+        );
+        assert!(head.is_empty());
+        // Packets without a payload are written whole.
+        let payload = Packet::PingReq.encode_head(V5, None, &mut head).unwrap();
+        assert!(payload.is_empty());
+        assert_eq!(&head[..], [0xc0, 0x00]);
+    }
+
+    #[test]
+    fn packets_stay_small() {
+        // Every decoded packet is moved at least once (into the caller's `Result`): the enum
+        // must stay small. CONNECT is boxed; PUBLISH (the packet that matters for speed) is
+        // its topic, payload, flags and v5 properties. A change here must be deliberate.
+        #[cfg(target_pointer_width = "64")]
+        {
+            assert_eq!(core::mem::size_of::<Publish>(), 232);
+            assert_eq!(core::mem::size_of::<Packet>(), 256);
+            assert_eq!(
+                core::mem::size_of::<Result<Option<Packet>, DecodeError>>(),
+                256
+            );
+        }
     }
 
     #[test]

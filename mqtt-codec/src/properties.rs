@@ -4,102 +4,21 @@
 //! which may repeat and keeps its order. Encoding writes them in increasing identifier order,
 //! user properties last.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
+use bytestring::ByteString;
 use core::num::{NonZeroU16, NonZeroU32};
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::PacketType;
 use crate::property::{
-    PayloadFormat, Property, PropertyId, SubscriptionId, put, read_properties, set_once,
+    PayloadFormat, PropertyId, PropertyValue, SubscriptionId, put_user_properties, read_id,
+    set_once,
 };
 use crate::qos::QoS;
 use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
 use crate::wire::{PropertySet, Reader, Sink};
-
-/// A property value type: how it is written.
-trait PropertyValue {
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S);
-}
-
-impl PropertyValue for u16 {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::two(sink, id, Some(*self));
-    }
-}
-
-impl PropertyValue for u32 {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::four(sink, id, Some(*self));
-    }
-}
-
-impl PropertyValue for NonZeroU16 {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::two(sink, id, Some(self.get()));
-    }
-}
-
-impl PropertyValue for NonZeroU32 {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::four(sink, id, Some(self.get()));
-    }
-}
-
-impl PropertyValue for bool {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::flag(sink, id, Some(*self));
-    }
-}
-
-impl PropertyValue for QoS {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::byte(sink, id, Some(self.as_u8()));
-    }
-}
-
-impl PropertyValue for PayloadFormat {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::byte(sink, id, Some(*self as u8));
-    }
-}
-
-impl PropertyValue for String {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::string(sink, id, Some(self));
-    }
-}
-
-impl PropertyValue for Bytes {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::binary(sink, id, Some(self));
-    }
-}
-
-impl PropertyValue for TopicName {
-    #[inline]
-    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        put::topic(sink, id, Some(self));
-    }
-}
-
-impl PropertyValue for SubscriptionId {
-    #[inline]
-    fn put<S: Sink>(&self, _: PropertyId, sink: &mut S) {
-        put::subscription_id(sink, *self);
-    }
-}
 
 /// Declares a per-packet properties struct: its fields (in increasing identifier order), how
 /// each is read, and how all are written.
@@ -119,7 +38,7 @@ macro_rules! properties {
             $( $(#[$rdoc])* pub $rfield: Vec<$rty>, )?
             $( $( $(#[$tdoc])* pub $tfield: Option<$tty>, )* )?
             /// User Property pairs, in wire order (names may repeat).
-            pub user_properties: Vec<(String, String)>,
+            pub user_properties: Vec<(ByteString, ByteString)>,
         }
 
         impl $name {
@@ -154,26 +73,41 @@ macro_rules! properties {
                 }
             }
 
-            /// Reads a property block.
+            /// Reads a property block: its length, then each property straight into its
+            /// field. A property this packet may not carry is refused as soon as its
+            /// identifier is read.
+            #[inline]
             pub(crate) fn read(r: &mut Reader) -> Result<Self, DecodeError> {
                 let mut properties = Self::default();
-                let packet_type = r.packet_type();
-                read_properties(r, |id, property| {
-                    match property {
-                        $( Property::$id(value) => set_once(&mut properties.$field, value, id), )*
-                        $( $( Property::$tid(value) => set_once(&mut properties.$tfield, value, id), )* )?
-                        $( Property::$rid(value) => {
-                            properties.$rfield.push(value);
-                            Ok(())
-                        } )?
-                        Property::User(name, value) => {
-                            properties.user_properties.push((name, value));
-                            Ok(())
-                        }
-                        _ => Err(DecodeError::PropertyNotAllowed { property: id, packet_type }),
-                    }
-                })?;
+                properties.read_into(r)?;
                 Ok(properties)
+            }
+
+            /// [`Self::read`] into properties that are already in place (empty), so that
+            /// a packet being built need not receive them by value and copy them.
+            pub(crate) fn read_into(&mut self, r: &mut Reader) -> Result<(), DecodeError> {
+                let len = r.variable_byte_integer()?;
+                r.block(len, |r| {
+                    while !r.is_empty() {
+                        let id = read_id(r)?;
+                        match id {
+                            $( PropertyId::$id => set_once(&mut self.$field, PropertyValue::read(r, id)?, id)?, )*
+                            $( $( PropertyId::$tid => set_once(&mut self.$tfield, PropertyValue::read(r, id)?, id)?, )* )?
+                            $( PropertyId::$rid => self.$rfield.push(PropertyValue::read(r, id)?), )?
+                            PropertyId::UserProperty => {
+                                let name = r.utf8()?;
+                                self.user_properties.push((name, r.utf8()?));
+                            }
+                            _ => {
+                                return Err(DecodeError::PropertyNotAllowed {
+                                    property: id,
+                                    packet_type: r.packet_type(),
+                                });
+                            }
+                        }
+                    }
+                    Ok(())
+                })
             }
         }
 
@@ -189,7 +123,7 @@ macro_rules! properties {
                 $( $( if let Some(value) = &self.$tfield {
                     value.put(PropertyId::$tid, sink);
                 } )* )?
-                put::user_properties(sink, &self.user_properties);
+                put_user_properties(sink, &self.user_properties);
             }
         }
     };
@@ -201,7 +135,7 @@ properties! {
         /// Seconds the session lasts after the connection closes (0 or absent: it ends with it).
         session_expiry_interval: u32 = SessionExpiryInterval,
         /// Method of enhanced authentication.
-        authentication_method: String = AuthenticationMethod,
+        authentication_method: ByteString = AuthenticationMethod,
         /// Data of enhanced authentication (only with a method).
         authentication_data: Bytes = AuthenticationData,
         /// Whether the server may send Reason Strings and User Properties on failures (absent: yes).
@@ -225,7 +159,7 @@ properties! {
         /// Seconds the Will message lives.
         message_expiry_interval: u32 = MessageExpiryInterval,
         /// MIME type (or any description) of the payload.
-        content_type: String = ContentType,
+        content_type: ByteString = ContentType,
         /// Topic for a response (request/response pattern).
         response_topic: TopicName = ResponseTopic,
         /// Data that ties a response to its request.
@@ -241,19 +175,19 @@ properties! {
         /// The session expiry interval the server uses, if not the client's.
         session_expiry_interval: u32 = SessionExpiryInterval,
         /// The client identifier the server assigned (when the client sent an empty one).
-        assigned_client_identifier: String = AssignedClientIdentifier,
+        assigned_client_identifier: ByteString = AssignedClientIdentifier,
         /// Keep alive the client must use instead of its own [MQTT-3.2.2-21].
         server_keep_alive: u16 = ServerKeepAlive,
         /// Method of enhanced authentication.
-        authentication_method: String = AuthenticationMethod,
+        authentication_method: ByteString = AuthenticationMethod,
         /// Data of enhanced authentication.
         authentication_data: Bytes = AuthenticationData,
         /// What the client can build a response topic from.
-        response_information: String = ResponseInformation,
+        response_information: ByteString = ResponseInformation,
         /// Another server to use.
-        server_reference: String = ServerReference,
+        server_reference: ByteString = ServerReference,
         /// Human-readable diagnostic.
-        reason_string: String = ReasonString,
+        reason_string: ByteString = ReasonString,
         /// How many QoS 1 and 2 PUBLISH packets the server takes at once (absent: 65,535).
         receive_maximum: NonZeroU16 = ReceiveMaximum,
         /// Highest topic alias the server accepts (absent or 0: none).
@@ -281,7 +215,7 @@ properties! {
         /// Seconds the message lives.
         message_expiry_interval: u32 = MessageExpiryInterval,
         /// MIME type (or any description) of the payload.
-        content_type: String = ContentType,
+        content_type: ByteString = ContentType,
         /// Topic for a response (request/response pattern).
         response_topic: TopicName = ResponseTopic,
         /// Data that ties a response to its request.
@@ -305,7 +239,7 @@ properties! {
     /// properties.
     AckProperties {
         /// Human-readable diagnostic.
-        reason_string: String = ReasonString,
+        reason_string: ByteString = ReasonString,
     }
 }
 
@@ -335,9 +269,9 @@ properties! {
         /// New session expiry interval (client only [MQTT-3.14.2-2]).
         session_expiry_interval: u32 = SessionExpiryInterval,
         /// Another server to use.
-        server_reference: String = ServerReference,
+        server_reference: ByteString = ServerReference,
         /// Human-readable diagnostic.
-        reason_string: String = ReasonString,
+        reason_string: ByteString = ReasonString,
     }
 }
 
@@ -345,11 +279,11 @@ properties! {
     /// Properties of AUTH (MQTT 5.0 section 3.15.2.2).
     AuthProperties {
         /// Method of enhanced authentication.
-        authentication_method: String = AuthenticationMethod,
+        authentication_method: ByteString = AuthenticationMethod,
         /// Data of enhanced authentication.
         authentication_data: Bytes = AuthenticationData,
         /// Human-readable diagnostic.
-        reason_string: String = ReasonString,
+        reason_string: ByteString = ReasonString,
     }
 }
 

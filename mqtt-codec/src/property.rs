@@ -1,8 +1,8 @@
 //! MQTT 5.0 properties one by one (section 2.2.2.2): identifiers, value types, and reading and
 //! writing a single property. Which packet may carry which is in `properties.rs`.
 
-use alloc::string::String;
 use bytes::Bytes;
+use bytestring::ByteString;
 use core::fmt;
 use core::num::{NonZeroU16, NonZeroU32};
 
@@ -149,129 +149,198 @@ impl fmt::Display for SubscriptionId {
     }
 }
 
-/// One decoded property, its value checked against the rules that hold in every packet.
-#[derive(Debug)]
-pub(crate) enum Property {
-    PayloadFormatIndicator(PayloadFormat),
-    MessageExpiryInterval(u32),
-    ContentType(String),
-    ResponseTopic(TopicName),
-    CorrelationData(Bytes),
-    SubscriptionIdentifier(SubscriptionId),
-    SessionExpiryInterval(u32),
-    AssignedClientIdentifier(String),
-    ServerKeepAlive(u16),
-    AuthenticationMethod(String),
-    AuthenticationData(Bytes),
-    RequestProblemInformation(bool),
-    WillDelayInterval(u32),
-    RequestResponseInformation(bool),
-    ResponseInformation(String),
-    ServerReference(String),
-    ReasonString(String),
-    ReceiveMaximum(NonZeroU16),
-    TopicAliasMaximum(u16),
-    TopicAlias(NonZeroU16),
-    MaximumQoS(QoS),
-    RetainAvailable(bool),
-    User(String, String),
-    MaximumPacketSize(NonZeroU32),
-    WildcardSubscriptionAvailable(bool),
-    SubscriptionIdentifierAvailable(bool),
-    SharedSubscriptionAvailable(bool),
+/// A property value type: how it is read, with the checks that hold in every packet that
+/// carries it, and how it is written after its identifier. Decoding reads each value straight
+/// into its field of the packet's properties struct (`properties.rs`): no intermediate value
+/// of every property type is built and moved.
+pub(crate) trait PropertyValue: Sized {
+    /// Reads the value of property `id`.
+    fn read(r: &mut Reader, id: PropertyId) -> Result<Self, DecodeError>;
+
+    /// Writes the property: its identifier, then the value.
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S);
 }
 
-impl Property {
-    /// Reads one property: identifier, then a value of the identifier's type.
-    pub(crate) fn read(r: &mut Reader) -> Result<(PropertyId, Self), DecodeError> {
-        let raw = r.variable_byte_integer()?;
-        let id = u8::try_from(raw)
-            .ok()
-            .and_then(PropertyId::from_u8)
-            .ok_or(DecodeError::UnknownProperty { id: raw })?;
-        let invalid = |value: u32| DecodeError::InvalidPropertyValue {
-            property: id,
-            value,
-        };
-        let flag = |r: &mut Reader| match r.u8()? {
+/// The error for a value the standard does not allow for property `id`.
+#[inline]
+fn invalid(id: PropertyId, value: impl Into<u32>) -> DecodeError {
+    DecodeError::InvalidPropertyValue {
+        property: id,
+        value: value.into(),
+    }
+}
+
+impl PropertyValue for u16 {
+    #[inline]
+    fn read(r: &mut Reader, _: PropertyId) -> Result<Self, DecodeError> {
+        r.u16()
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.u16(*self);
+    }
+}
+
+impl PropertyValue for u32 {
+    #[inline]
+    fn read(r: &mut Reader, _: PropertyId) -> Result<Self, DecodeError> {
+        r.u32()
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.u32(*self);
+    }
+}
+
+/// Receive Maximum, Topic Alias: 0 is a Protocol Error (MQTT 5.0 section 3.2.2.3.3,
+/// [MQTT-3.3.2-8]).
+impl PropertyValue for NonZeroU16 {
+    #[inline]
+    fn read(r: &mut Reader, id: PropertyId) -> Result<Self, DecodeError> {
+        Self::new(r.u16()?).ok_or(invalid(id, 0u32))
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        self.get().put(id, sink);
+    }
+}
+
+/// Maximum Packet Size: 0 is a Protocol Error (MQTT 5.0 section 3.2.2.3.6).
+impl PropertyValue for NonZeroU32 {
+    #[inline]
+    fn read(r: &mut Reader, id: PropertyId) -> Result<Self, DecodeError> {
+        Self::new(r.u32()?).ok_or(invalid(id, 0u32))
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        self.get().put(id, sink);
+    }
+}
+
+/// The byte properties that are flags: 0 or 1, anything else a Protocol Error.
+impl PropertyValue for bool {
+    #[inline]
+    fn read(r: &mut Reader, id: PropertyId) -> Result<Self, DecodeError> {
+        match r.u8()? {
             0 => Ok(false),
             1 => Ok(true),
-            other => Err(invalid(other.into())),
-        };
-        let property = match id {
-            PropertyId::PayloadFormatIndicator => Self::PayloadFormatIndicator(match r.u8()? {
-                0 => PayloadFormat::Unspecified,
-                1 => PayloadFormat::Utf8,
-                other => return Err(invalid(other.into())),
-            }),
-            PropertyId::MessageExpiryInterval => Self::MessageExpiryInterval(r.u32()?),
-            PropertyId::ContentType => Self::ContentType(r.string()?),
-            // [MQTT-3.3.2-13] [MQTT-3.3.2-14]: a UTF-8 string without wildcards.
-            PropertyId::ResponseTopic => {
-                Self::ResponseTopic(TopicName::from_byte_string(r.utf8()?)?)
-            }
-            PropertyId::CorrelationData => Self::CorrelationData(r.binary()?),
-            PropertyId::SubscriptionIdentifier => {
-                let value = r.variable_byte_integer()?;
-                Self::SubscriptionIdentifier(SubscriptionId::new(value).ok_or(invalid(value))?)
-            }
-            PropertyId::SessionExpiryInterval => Self::SessionExpiryInterval(r.u32()?),
-            PropertyId::AssignedClientIdentifier => Self::AssignedClientIdentifier(r.string()?),
-            PropertyId::ServerKeepAlive => Self::ServerKeepAlive(r.u16()?),
-            PropertyId::AuthenticationMethod => Self::AuthenticationMethod(r.string()?),
-            PropertyId::AuthenticationData => Self::AuthenticationData(r.binary()?),
-            PropertyId::RequestProblemInformation => Self::RequestProblemInformation(flag(r)?),
-            PropertyId::WillDelayInterval => Self::WillDelayInterval(r.u32()?),
-            PropertyId::RequestResponseInformation => Self::RequestResponseInformation(flag(r)?),
-            PropertyId::ResponseInformation => Self::ResponseInformation(r.string()?),
-            PropertyId::ServerReference => Self::ServerReference(r.string()?),
-            PropertyId::ReasonString => Self::ReasonString(r.string()?),
-            PropertyId::ReceiveMaximum => {
-                Self::ReceiveMaximum(NonZeroU16::new(r.u16()?).ok_or(invalid(0))?)
-            }
-            PropertyId::TopicAliasMaximum => Self::TopicAliasMaximum(r.u16()?),
-            // [MQTT-3.3.2-8]
-            PropertyId::TopicAlias => {
-                Self::TopicAlias(NonZeroU16::new(r.u16()?).ok_or(invalid(0))?)
-            }
-            PropertyId::MaximumQoS => Self::MaximumQoS(match r.u8()? {
-                0 => QoS::AtMostOnce,
-                1 => QoS::AtLeastOnce,
-                other => return Err(invalid(other.into())),
-            }),
-            PropertyId::RetainAvailable => Self::RetainAvailable(flag(r)?),
-            PropertyId::UserProperty => {
-                let name = r.string()?;
-                Self::User(name, r.string()?)
-            }
-            PropertyId::MaximumPacketSize => {
-                Self::MaximumPacketSize(NonZeroU32::new(r.u32()?).ok_or(invalid(0))?)
-            }
-            PropertyId::WildcardSubscriptionAvailable => {
-                Self::WildcardSubscriptionAvailable(flag(r)?)
-            }
-            PropertyId::SubscriptionIdentifierAvailable => {
-                Self::SubscriptionIdentifierAvailable(flag(r)?)
-            }
-            PropertyId::SharedSubscriptionAvailable => Self::SharedSubscriptionAvailable(flag(r)?),
-        };
-        Ok((id, property))
+            other => Err(invalid(id, other)),
+        }
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.u8(u8::from(*self));
     }
 }
 
-/// Reads a property block (its length, then properties up to that length), handing each
-/// property to `apply`.
-pub(crate) fn read_properties(
-    r: &mut Reader,
-    mut apply: impl FnMut(PropertyId, Property) -> Result<(), DecodeError>,
-) -> Result<(), DecodeError> {
-    let len = r.variable_byte_integer()?;
-    let mut block = r.sub_reader(len)?;
-    while !block.is_empty() {
-        let (id, property) = Property::read(&mut block)?;
-        apply(id, property)?;
+/// Maximum QoS, the only QoS property: 0 or 1 (MQTT 5.0 section 3.2.2.3.4).
+impl PropertyValue for QoS {
+    #[inline]
+    fn read(r: &mut Reader, id: PropertyId) -> Result<Self, DecodeError> {
+        match r.u8()? {
+            0 => Ok(QoS::AtMostOnce),
+            1 => Ok(QoS::AtLeastOnce),
+            other => Err(invalid(id, other)),
+        }
     }
-    Ok(())
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.u8(self.as_u8());
+    }
+}
+
+impl PropertyValue for PayloadFormat {
+    #[inline]
+    fn read(r: &mut Reader, id: PropertyId) -> Result<Self, DecodeError> {
+        match r.u8()? {
+            0 => Ok(PayloadFormat::Unspecified),
+            1 => Ok(PayloadFormat::Utf8),
+            other => Err(invalid(id, other)),
+        }
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.u8(*self as u8);
+    }
+}
+
+impl PropertyValue for ByteString {
+    #[inline]
+    fn read(r: &mut Reader, _: PropertyId) -> Result<Self, DecodeError> {
+        r.utf8()
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.string(self);
+    }
+}
+
+impl PropertyValue for Bytes {
+    #[inline]
+    fn read(r: &mut Reader, _: PropertyId) -> Result<Self, DecodeError> {
+        r.binary()
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.binary(self);
+    }
+}
+
+/// Response Topic: a UTF-8 string without wildcards [MQTT-3.3.2-13] [MQTT-3.3.2-14].
+impl PropertyValue for TopicName {
+    #[inline]
+    fn read(r: &mut Reader, _: PropertyId) -> Result<Self, DecodeError> {
+        Ok(TopicName::from_byte_string(r.topic()?)?)
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        // Already validated: no second scan for U+0000.
+        sink.u8(id as u8);
+        sink.binary(self.as_bytes());
+    }
+}
+
+/// Subscription Identifier: 0 is a Protocol Error (MQTT 5.0 section 3.3.2.3.8).
+impl PropertyValue for SubscriptionId {
+    #[inline]
+    fn read(r: &mut Reader, id: PropertyId) -> Result<Self, DecodeError> {
+        let value = r.variable_byte_integer()?;
+        SubscriptionId::new(value).ok_or(invalid(id, value))
+    }
+
+    #[inline]
+    fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
+        sink.u8(id as u8);
+        sink.variable_byte_integer(self.get());
+    }
+}
+
+/// Reads a property identifier: a variable byte integer naming a property the standard
+/// defines (anything else is a Malformed Packet).
+#[inline]
+pub(crate) fn read_id(r: &mut Reader) -> Result<PropertyId, DecodeError> {
+    let raw = r.variable_byte_integer()?;
+    u8::try_from(raw)
+        .ok()
+        .and_then(PropertyId::from_u8)
+        .ok_or(DecodeError::UnknownProperty { id: raw })
 }
 
 /// Stores a property that may appear only once.
@@ -288,76 +357,13 @@ pub(crate) fn set_once<T>(
     Ok(())
 }
 
-/// Writers of one property each: nothing for `None`.
-pub(crate) mod put {
-    use super::*;
-
-    #[inline]
-    pub(crate) fn byte<S: Sink>(s: &mut S, id: PropertyId, value: Option<u8>) {
-        if let Some(value) = value {
-            s.u8(id as u8);
-            s.u8(value);
-        }
-    }
-
-    #[inline]
-    pub(crate) fn flag<S: Sink>(s: &mut S, id: PropertyId, value: Option<bool>) {
-        byte(s, id, value.map(u8::from));
-    }
-
-    #[inline]
-    pub(crate) fn two<S: Sink>(s: &mut S, id: PropertyId, value: Option<u16>) {
-        if let Some(value) = value {
-            s.u8(id as u8);
-            s.u16(value);
-        }
-    }
-
-    #[inline]
-    pub(crate) fn four<S: Sink>(s: &mut S, id: PropertyId, value: Option<u32>) {
-        if let Some(value) = value {
-            s.u8(id as u8);
-            s.u32(value);
-        }
-    }
-
-    #[inline]
-    pub(crate) fn subscription_id<S: Sink>(s: &mut S, value: SubscriptionId) {
-        s.u8(PropertyId::SubscriptionIdentifier as u8);
-        s.variable_byte_integer(value.get());
-    }
-
-    #[inline]
-    pub(crate) fn string<S: Sink>(s: &mut S, id: PropertyId, value: Option<&str>) {
-        if let Some(value) = value {
-            s.u8(id as u8);
-            s.string(value);
-        }
-    }
-
-    #[inline]
-    pub(crate) fn topic<S: Sink>(s: &mut S, id: PropertyId, value: Option<&TopicName>) {
-        if let Some(value) = value {
-            s.u8(id as u8);
-            s.binary(value.as_bytes());
-        }
-    }
-
-    #[inline]
-    pub(crate) fn binary<S: Sink>(s: &mut S, id: PropertyId, value: Option<&Bytes>) {
-        if let Some(value) = value {
-            s.u8(id as u8);
-            s.binary(value);
-        }
-    }
-
-    #[inline]
-    pub(crate) fn user_properties<S: Sink>(s: &mut S, pairs: &[(String, String)]) {
-        for (name, value) in pairs {
-            s.u8(PropertyId::UserProperty as u8);
-            s.string(name);
-            s.string(value);
-        }
+/// Writes User Property pairs in order.
+#[inline]
+pub(crate) fn put_user_properties<S: Sink>(s: &mut S, pairs: &[(ByteString, ByteString)]) {
+    for (name, value) in pairs {
+        s.u8(PropertyId::UserProperty as u8);
+        s.string(name);
+        s.string(value);
     }
 }
 

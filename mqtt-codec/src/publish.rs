@@ -88,7 +88,11 @@ impl Body for Publish {
         if version.is_v5() {
             sink.properties(&self.properties);
         }
-        sink.raw(&self.payload);
+    }
+
+    #[inline]
+    fn payload(&self) -> &Bytes {
+        &self.payload
     }
 
     // Inlined into `decode`, so that the PUBLISH is built in place rather than copied.
@@ -129,7 +133,6 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use crate::{DecodeLimits, DisconnectReasonCode, Packet, PropertyId, SubscriptionId, decode};
-    use alloc::borrow::ToOwned;
     use alloc::vec;
     use core::num::NonZeroU16;
 
@@ -301,9 +304,9 @@ mod tests {
     fn user_properties_keep_order_and_duplicates() {
         let mut publish = Publish::new(topic("t"), "", QoS::AtMostOnce);
         publish.properties.user_properties = vec![
-            ("k".to_owned(), "2".to_owned()),
-            ("a".to_owned(), "1".to_owned()),
-            ("k".to_owned(), "1".to_owned()),
+            ("k".into(), "2".into()),
+            ("a".into(), "1".into()),
+            ("k".into(), "1".into()),
         ];
         let hex = encode(publish.clone(), V5).unwrap();
         assert_eq!(decode_hex(&hex, V5), Ok(Packet::Publish(publish)));
@@ -321,7 +324,7 @@ mod tests {
     #[test]
     fn properties_are_refused_in_v3() {
         let mut publish = Publish::new(topic("t"), "", QoS::AtMostOnce);
-        publish.properties.content_type = Some("text/plain".to_owned());
+        publish.properties.content_type = Some("text/plain".into());
         assert_eq!(
             encode(publish, V3_1_1),
             Err(EncodeError::PropertiesNotAllowed {

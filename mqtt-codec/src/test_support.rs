@@ -11,7 +11,6 @@ use crate::{
 };
 
 pub(crate) use ProtocolVersion::{V3_1, V3_1_1, V5};
-pub(crate) use alloc::borrow::ToOwned;
 pub(crate) use alloc::string::ToString;
 pub(crate) use alloc::vec;
 

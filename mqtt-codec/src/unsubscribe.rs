@@ -93,7 +93,7 @@ mod tests {
         unsubscribe
             .properties
             .user_properties
-            .push(("a".to_owned(), "b".to_owned()));
+            .push(("a".into(), "b".into()));
         let hex = encode(unsubscribe.clone(), V5).unwrap();
         assert_eq!(decode_hex(&hex, V5), Ok(Packet::Unsubscribe(unsubscribe)));
     }
@@ -129,7 +129,7 @@ mod tests {
         unsubscribe
             .properties
             .user_properties
-            .push(("a".to_owned(), "b".to_owned()));
+            .push(("a".into(), "b".into()));
         assert!(matches!(
             encode(unsubscribe, V3_1_1),
             Err(EncodeError::PropertiesNotAllowed { .. })

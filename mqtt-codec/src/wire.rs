@@ -3,7 +3,6 @@
 //! that every packet describes its bytes once and its exact size comes from the same code
 //! that writes it.
 
-use alloc::string::String;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use bytestring::ByteString;
 
@@ -93,9 +92,16 @@ pub(crate) fn parse_variable_byte_integer(
 /// Reads the fields of one packet whose bytes are all there. Every read checks the length
 /// first: running out is [`DecodeError::Truncated`], never a panic. Byte strings come out as
 /// slices of the packet's [`Bytes`], not copies.
+///
+/// The reader consumes its `Bytes` from the front (advancing it costs no reference count),
+/// up to a limit that a property block narrows for a while ([`Reader::block`]): only the
+/// fields that are kept (strings, binary data, the payload) become `Bytes` handles of their
+/// own, rather than one more for every property block passed through.
 #[derive(Debug)]
 pub(crate) struct Reader {
     buf: Bytes,
+    /// How many of `buf`'s bytes this reader may read: all of them, or a property block's.
+    limit: usize,
     packet_type: PacketType,
 }
 
@@ -103,7 +109,11 @@ impl Reader {
     /// A reader over the body of a packet of type `packet_type`.
     #[inline]
     pub(crate) fn new(buf: Bytes, packet_type: PacketType) -> Self {
-        Self { buf, packet_type }
+        Self {
+            limit: buf.len(),
+            buf,
+            packet_type,
+        }
     }
 
     /// The packet type being read (for errors).
@@ -122,58 +132,71 @@ impl Reader {
     /// Whether everything has been read.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.limit == 0
     }
 
     /// How many bytes are left to read.
     #[inline]
     pub(crate) fn remaining(&self) -> usize {
-        self.buf.len()
+        self.limit
     }
 
     /// Fails unless everything has been read.
     #[inline]
     pub(crate) fn finish(self) -> Result<(), DecodeError> {
-        if self.buf.is_empty() {
+        if self.is_empty() {
             Ok(())
         } else {
             Err(DecodeError::TrailingBytes {
                 packet_type: self.packet_type,
-                count: self.buf.len(),
+                count: self.remaining(),
             })
         }
     }
 
+    /// Skips `len` bytes already checked to be there.
     #[inline]
-    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
-        if self.buf.is_empty() {
+    fn consume(&mut self, len: usize) {
+        self.buf.advance(len);
+        self.limit -= len;
+    }
+
+    /// The next `N` bytes, consumed.
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        if self.limit < N {
             return Err(self.truncated());
         }
-        Ok(self.buf.get_u8())
+        let bytes = *self
+            .buf
+            .first_chunk::<N>()
+            .ok_or_else(|| self.truncated())?;
+        self.consume(N);
+        Ok(bytes)
+    }
+
+    #[inline]
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        self.array::<1>().map(|[byte]| byte)
     }
 
     #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
-        if self.buf.len() < 2 {
-            return Err(self.truncated());
-        }
-        Ok(self.buf.get_u16())
+        self.array().map(u16::from_be_bytes)
     }
 
     #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
-        if self.buf.len() < 4 {
-            return Err(self.truncated());
-        }
-        Ok(self.buf.get_u32())
+        self.array().map(u32::from_be_bytes)
     }
 
     /// A variable byte integer.
     #[inline]
     pub(crate) fn variable_byte_integer(&mut self) -> Result<u32, DecodeError> {
-        match parse_variable_byte_integer(&self.buf)? {
+        let unread = self.buf.get(..self.limit).unwrap_or_default();
+        match parse_variable_byte_integer(unread)? {
             VariableByteInteger::Complete { value, len } => {
-                self.buf.advance(len);
+                self.consume(len);
                 Ok(value)
             }
             VariableByteInteger::Incomplete => Err(self.truncated()),
@@ -183,22 +206,41 @@ impl Reader {
     /// The next `len` bytes, shared with the packet (no copy).
     #[inline]
     pub(crate) fn take(&mut self, len: usize) -> Result<Bytes, DecodeError> {
-        if self.buf.len() < len {
+        if self.limit < len {
             return Err(self.truncated());
         }
+        self.limit -= len;
         Ok(self.buf.split_to(len))
     }
 
-    /// A reader over the next `len` bytes (a property block), which this reader skips.
+    /// Runs `read` over the next `len` bytes only (a property block), then goes on after them.
+    /// `read` must consume the whole block (it reads until [`Reader::is_empty`]).
     #[inline]
-    pub(crate) fn sub_reader(&mut self, len: u32) -> Result<Self, DecodeError> {
+    pub(crate) fn block<T>(
+        &mut self,
+        len: u32,
+        read: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<T, DecodeError> {
         let len = usize::try_from(len).map_err(|_| self.truncated())?;
-        Ok(Self::new(self.take(len)?, self.packet_type))
+        if self.limit < len {
+            return Err(self.truncated());
+        }
+        let after = self.limit - len;
+        self.limit = len;
+        let value = read(self)?;
+        // Whatever `read` left of the block is skipped, so that the limit and the bytes
+        // stay in step.
+        self.consume(self.limit);
+        self.limit = after;
+        Ok(value)
     }
 
-    /// Everything not read yet (a payload), shared with the packet.
+    /// Everything not read yet (a payload), shared with the packet; the reader is then empty.
     #[inline]
     pub(crate) fn rest(&mut self) -> Bytes {
+        // Only ever called outside a property block, where the limit is all of `buf`.
+        debug_assert_eq!(self.limit, self.buf.len(), "rest() inside a property block");
+        self.limit = 0;
         core::mem::take(&mut self.buf)
     }
 
@@ -228,20 +270,6 @@ impl Reader {
         let bytes = self.binary()?;
         ByteString::try_from(bytes).map_err(|_| DecodeError::InvalidUtf8)
     }
-
-    /// A UTF-8 encoded string, checked as [`Reader::utf8`], copied into a `String`.
-    #[inline]
-    pub(crate) fn string(&mut self) -> Result<String, DecodeError> {
-        let len = usize::from(self.u16()?);
-        let bytes = self.buf.get(..len).ok_or_else(|| self.truncated())?;
-        let string = core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
-        if has_null(bytes) {
-            return Err(DecodeError::NullCharacter);
-        }
-        let string = String::from(string);
-        self.buf.advance(len);
-        Ok(string)
-    }
 }
 
 /// Where a packet's fields go: counted by [`Counter`], or written by [`Writer`]. Packets
@@ -255,8 +283,6 @@ pub(crate) trait Sink {
     fn u32(&mut self, value: u32);
     /// A variable byte integer (at most [`MAX_VARIABLE_BYTE_INTEGER`]).
     fn variable_byte_integer(&mut self, value: u32);
-    /// Bytes as they are (a payload).
-    fn raw(&mut self, bytes: &[u8]);
     /// Binary data: two-byte length, then the bytes (at most 65,535).
     fn binary(&mut self, bytes: &[u8]);
     /// A UTF-8 string that nobody has checked for U+0000 yet: two-byte length, then the bytes.
@@ -364,11 +390,6 @@ impl Sink for Counter {
     }
 
     #[inline]
-    fn raw(&mut self, bytes: &[u8]) {
-        self.len += bytes.len();
-    }
-
-    #[inline]
     fn binary(&mut self, bytes: &[u8]) {
         self.length_prefixed(bytes.len());
     }
@@ -453,11 +474,6 @@ impl Sink for Writer<'_> {
     #[inline]
     fn variable_byte_integer(&mut self, value: u32) {
         put_variable_byte_integer(self.out, value);
-    }
-
-    #[inline]
-    fn raw(&mut self, bytes: &[u8]) {
-        self.out.put_slice(bytes);
     }
 
     #[inline]
@@ -575,10 +591,32 @@ mod tests {
     }
 
     #[test]
+    fn a_block_limits_its_reads_and_is_skipped_whole() {
+        let body = Bytes::from_static(&[0x01, 0x02, 0x03, 0x04, 0x05]);
+        let mut r = Reader::new(body, PacketType::Publish);
+        // A 2-byte block cannot give 4 bytes, even though the packet has them.
+        assert_eq!(
+            r.block(2, |r| r.u32()),
+            Err(DecodeError::Truncated {
+                packet_type: PacketType::Publish
+            })
+        );
+        let mut r = Reader::new(Bytes::from_static(&[1, 2, 3, 4, 5]), PacketType::Publish);
+        // A block read in part is skipped whole; the reader goes on after it.
+        assert_eq!(r.block(3, |r| r.u8()), Ok(1));
+        assert_eq!(r.remaining(), 2);
+        assert_eq!(&r.rest()[..], [4, 5]);
+        assert!(r.is_empty());
+        // A block longer than what is left is refused before anything is read.
+        let mut r = Reader::new(Bytes::from_static(&[1]), PacketType::Publish);
+        assert!(r.block(2, |r| r.u8()).is_err());
+    }
+
+    #[test]
     fn reader_checks_strings() {
         // [MQTT-1.5.4-1]
         let mut r = Reader::new(Bytes::from_static(&[0x00, 0x01, 0xff]), PacketType::Connect);
-        assert_eq!(r.string(), Err(DecodeError::InvalidUtf8));
+        assert_eq!(r.utf8(), Err(DecodeError::InvalidUtf8));
         // [MQTT-1.5.4-2]
         let mut r = Reader::new(Bytes::from_static(&[0x00, 0x01, 0x00]), PacketType::Connect);
         assert_eq!(r.utf8(), Err(DecodeError::NullCharacter));
@@ -587,7 +625,7 @@ mod tests {
             Bytes::from_static(&[0x00, 0x04, 0xef, 0xbb, 0xbf, b'a']),
             PacketType::Connect,
         );
-        assert_eq!(r.string().unwrap(), "\u{feff}a");
+        assert_eq!(r.utf8().unwrap(), "\u{feff}a");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use core::num::{NonZeroU16, NonZeroU32};
 use mqtt_codec::bytes::{Bytes, BytesMut};
+use mqtt_codec::bytestring::ByteString;
 use mqtt_codec::*;
 use proptest::collection::vec;
 use proptest::option;
@@ -18,8 +19,8 @@ fn version() -> impl Strategy<Value = ProtocolVersion> {
     ]
 }
 
-fn text() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9 _.éü€-]{0,12}"
+fn text() -> impl Strategy<Value = ByteString> {
+    "[a-zA-Z0-9 _.éü€-]{0,12}".prop_map(ByteString::from)
 }
 
 fn binary() -> impl Strategy<Value = Bytes> {
@@ -59,7 +60,7 @@ fn topic_filter() -> impl Strategy<Value = TopicFilter> {
     })
 }
 
-fn user_properties() -> impl Strategy<Value = Vec<(String, String)>> {
+fn user_properties() -> impl Strategy<Value = Vec<(ByteString, ByteString)>> {
     vec((text(), text()), 0..3)
 }
 
@@ -184,7 +185,7 @@ fn connect(version: ProtocolVersion) -> impl Strategy<Value = Packet> {
                 };
                 let clean_start =
                     clean_start || (version == ProtocolVersion::V3_1_1 && client_id.is_empty());
-                Packet::Connect(Connect {
+                Packet::from(Connect {
                     protocol: version,
                     clean_start,
                     keep_alive,

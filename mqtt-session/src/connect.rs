@@ -176,7 +176,7 @@ impl SessionConfig {
             properties.topic_alias_maximum =
                 (self.topic_alias_maximum > 0).then_some(self.topic_alias_maximum);
             if let Some((method, data)) = auth {
-                properties.authentication_method = Some(method);
+                properties.authentication_method = Some(method.into());
                 properties.authentication_data = data;
             }
         }
@@ -184,9 +184,9 @@ impl SessionConfig {
             protocol: self.version,
             clean_start,
             keep_alive: self.keep_alive,
-            client_id: self.client_id.clone(),
+            client_id: self.client_id.as_str().into(),
             will: self.will.clone(),
-            username: self.username.clone(),
+            username: self.username.as_deref().map(Into::into),
             password: self.password.clone(),
             properties,
         }

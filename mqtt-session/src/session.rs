@@ -286,7 +286,7 @@ impl Session {
         };
         let connect = self.config.connect_packet(clean_start, auth);
         self.transmit.clear();
-        Packet::Connect(connect).encode(self.config.version, None, &mut self.transmit)?;
+        Packet::from(connect).encode(self.config.version, None, &mut self.transmit)?;
         self.connections += 1;
         self.state = State::Connecting {
             clean_start,
@@ -620,7 +620,7 @@ impl Session {
         let auth = Auth {
             code: AuthReasonCode::ReAuthenticate,
             properties: AuthProperties {
-                authentication_method: Some(authenticator.method().to_owned()),
+                authentication_method: Some(authenticator.method().into()),
                 authentication_data: data,
                 ..Default::default()
             },

@@ -4,6 +4,7 @@
 //! types once, before measuring, and [`check`] proves both sides hold the same packet.
 
 use bytes::{Bytes, BytesMut};
+use bytestring::ByteString;
 use mqtt_codec::{
     Connect, DecodeLimits, Packet, ProtocolVersion, Publish, QoS, RetainHandling, Subscribe, decode,
 };
@@ -138,13 +139,13 @@ fn publish_v5(p: &Publish) -> v5::Publish {
         topic_alias: ours.topic_alias.map(|a| a.get()),
         response_topic: ours.response_topic.as_ref().map(|t| t.as_str().to_owned()),
         correlation_data: ours.correlation_data.clone(),
-        user_properties: ours.user_properties.clone(),
+        user_properties: user_properties(&ours.user_properties),
         subscription_identifiers: ours
             .subscription_identifiers
             .iter()
             .map(|id| id.get() as usize)
             .collect(),
-        content_type: ours.content_type.clone(),
+        content_type: ours.content_type.as_deref().map(str::to_owned),
     });
     v5::Publish {
         dup: p.dup,
@@ -155,6 +156,14 @@ fn publish_v5(p: &Publish) -> v5::Publish {
         payload: p.payload.clone(),
         properties,
     }
+}
+
+/// User properties as rumqttc holds them: owned strings.
+fn user_properties(pairs: &[(ByteString, ByteString)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
 }
 
 fn password(c: &Connect) -> String {
@@ -168,7 +177,7 @@ fn connect_v4(c: &Connect) -> v4::Connect {
     v4::Connect {
         protocol: bytes4::Protocol::V4,
         keep_alive: c.keep_alive,
-        client_id: c.client_id.clone(),
+        client_id: c.client_id.to_string(),
         clean_session: c.clean_start,
         last_will: c.will.as_ref().map(|w| v4::LastWill {
             topic: w.topic.as_str().to_owned(),
@@ -177,7 +186,7 @@ fn connect_v4(c: &Connect) -> v4::Connect {
             retain: w.retain,
         }),
         login: c.username.as_ref().map(|username| v4::Login {
-            username: username.clone(),
+            username: username.to_string(),
             password: password(c),
         }),
     }
@@ -192,8 +201,8 @@ fn connect_v5(c: &Connect) -> (v5::Connect, Option<v5::LastWill>, Option<v5::Log
         topic_alias_max: ours.topic_alias_maximum,
         request_response_info: ours.request_response_information.map(u8::from),
         request_problem_info: ours.request_problem_information.map(u8::from),
-        user_properties: ours.user_properties.clone(),
-        authentication_method: ours.authentication_method.clone(),
+        user_properties: user_properties(&ours.user_properties),
+        authentication_method: ours.authentication_method.as_deref().map(str::to_owned),
         authentication_data: ours.authentication_data.clone(),
     });
     let will = c.will.as_ref().map(|w| {
@@ -207,20 +216,20 @@ fn connect_v5(c: &Connect) -> (v5::Connect, Option<v5::LastWill>, Option<v5::Log
                 delay_interval: ours.will_delay_interval,
                 payload_format_indicator: ours.payload_format_indicator.map(|f| f as u8),
                 message_expiry_interval: ours.message_expiry_interval,
-                content_type: ours.content_type.clone(),
+                content_type: ours.content_type.as_deref().map(str::to_owned),
                 response_topic: ours.response_topic.as_ref().map(|t| t.as_str().to_owned()),
                 correlation_data: ours.correlation_data.clone(),
-                user_properties: ours.user_properties.clone(),
+                user_properties: user_properties(&ours.user_properties),
             }),
         }
     });
     let login = c.username.as_ref().map(|username| v5::Login {
-        username: username.clone(),
+        username: username.to_string(),
         password: password(c),
     });
     let connect = v5::Connect {
         keep_alive: c.keep_alive,
-        client_id: c.client_id.clone(),
+        client_id: c.client_id.to_string(),
         clean_start: c.clean_start,
         properties,
     };
@@ -262,7 +271,7 @@ fn subscribe_v5(s: &Subscribe) -> v5::Subscribe {
             .collect(),
         properties: (!ours.is_empty()).then(|| v5::SubscribeProperties {
             id: ours.subscription_identifier.map(|id| id.get() as usize),
-            user_properties: ours.user_properties.clone(),
+            user_properties: user_properties(&ours.user_properties),
         }),
     }
 }

@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
             let consumed = before - buf.len();
             assert!(consumed <= limits.max_packet_size as usize);
             let version = connect.protocol;
-            round_trip(&Packet::Connect(connect), version, &stream[..consumed]);
+            round_trip(&Packet::from(connect), version, &stream[..consumed]);
         }
     }
 });

@@ -2,6 +2,7 @@
 
 use core::num::{NonZeroU16, NonZeroU32};
 use mqtt_codec::bytes::Bytes;
+use mqtt_codec::bytestring::ByteString;
 use mqtt_codec::*;
 use serde_json::{Map, Value};
 
@@ -47,11 +48,11 @@ fn flag(table: &Value, name: &str) -> Result<bool> {
         .map(|b| b.unwrap_or(false))
 }
 
-fn string(table: &Value, name: &str) -> Result<Option<String>> {
+fn string(table: &Value, name: &str) -> Result<Option<ByteString>> {
     field(table, name)
         .map(|v| {
             v.as_str()
-                .map(str::to_owned)
+                .map(ByteString::from)
                 .ok_or_else(|| shape(format!("{name} is not a string")))
         })
         .transpose()
@@ -98,13 +99,15 @@ fn topic_filter(value: &str) -> Result<TopicFilter> {
 /// luamqtt's user properties: a JSON list of pairs, or a table whose `"1"`, `"2"`, ... items
 /// are pairs (in that order) and whose named items come after, by name, unless the list
 /// already has that name (the named items are then a view of the list).
-fn user_properties(table: &Value) -> Result<Vec<(String, String)>> {
+fn user_properties(table: &Value) -> Result<Vec<(ByteString, ByteString)>> {
     let Some(value) = field(table, "user_properties") else {
         return Ok(Vec::new());
     };
-    let pair = |v: &Value| -> Result<(String, String)> {
+    let pair = |v: &Value| -> Result<(ByteString, ByteString)> {
         match v.as_array().map(Vec::as_slice) {
-            Some([Value::String(name), Value::String(value)]) => Ok((name.clone(), value.clone())),
+            Some([Value::String(name), Value::String(value)]) => {
+                Ok((name.as_str().into(), value.as_str().into()))
+            }
             _ => Err(shape("user property is not a [name, value] pair")),
         }
     };
@@ -114,27 +117,27 @@ fn user_properties(table: &Value) -> Result<Vec<(String, String)>> {
     let map = value
         .as_object()
         .ok_or_else(|| shape("user_properties is not a table"))?;
-    let mut listed: Vec<(usize, (String, String))> = Vec::new();
+    let mut listed: Vec<(usize, (ByteString, ByteString))> = Vec::new();
     for (key, item) in map {
         if let Ok(index) = key.parse::<usize>() {
             listed.push((index, pair(item)?));
         }
     }
     listed.sort_by_key(|(index, _)| *index);
-    let mut pairs: Vec<(String, String)> = listed.into_iter().map(|(_, p)| p).collect();
+    let mut pairs: Vec<(ByteString, ByteString)> = listed.into_iter().map(|(_, p)| p).collect();
     let mut named: Vec<(&String, &Value)> = map
         .iter()
         .filter(|(k, _)| k.parse::<usize>().is_err())
         .collect();
     named.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     for (name, value) in named {
-        if pairs.iter().any(|(n, _)| n == name) {
+        if pairs.iter().any(|(n, _)| n == name.as_str()) {
             continue;
         }
         let value = value
             .as_str()
             .ok_or_else(|| shape("user property value is not a string"))?;
-        pairs.push((name.clone(), value.to_owned()));
+        pairs.push((name.as_str().into(), value.into()));
     }
     Ok(pairs)
 }
@@ -196,14 +199,14 @@ impl Props {
             .transpose()
     }
 
-    fn string(&mut self, name: &str) -> Result<Option<String>> {
+    fn string(&mut self, name: &str) -> Result<Option<ByteString>> {
         self.take(name)
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| shape(name)))
+            .map(|v| v.as_str().map(ByteString::from).ok_or_else(|| shape(name)))
             .transpose()
     }
 
     fn bytes(&mut self, name: &str) -> Result<Option<Bytes>> {
-        Ok(self.string(name)?.map(Bytes::from))
+        Ok(self.string(name)?.map(ByteString::into_bytes))
     }
 
     fn topic(&mut self, name: &str) -> Result<Option<TopicName>> {
@@ -279,7 +282,7 @@ fn will(table: &Value) -> Result<Will> {
     let topic = string(table, "topic")?.ok_or_else(|| shape("will topic is missing"))?;
     Ok(Will {
         topic: topic_name(&topic)?,
-        payload: Bytes::from(string(table, "payload")?.unwrap_or_default()),
+        payload: string(table, "payload")?.unwrap_or_default().into_bytes(),
         qos: qos(table, "qos")?,
         retain: flag(table, "retain")?,
         properties,
@@ -313,7 +316,7 @@ fn connect(table: &Value, version: ProtocolVersion) -> Result<Connect> {
         client_id: string(table, "id")?.ok_or_else(|| shape("id is missing"))?,
         will: field(table, "will").map(will).transpose()?,
         username: string(table, "username")?,
-        password: string(table, "password")?.map(Bytes::from),
+        password: string(table, "password")?.map(ByteString::into_bytes),
         properties,
     })
 }
@@ -379,7 +382,7 @@ fn publish(table: &Value) -> Result<Publish> {
         packet_id: field(table, "packet_id")
             .map(|_| packet_id(table))
             .transpose()?,
-        payload: Bytes::from(string(table, "payload")?.unwrap_or_default()),
+        payload: string(table, "payload")?.unwrap_or_default().into_bytes(),
         properties,
     })
 }

@@ -1,5 +1,6 @@
 //! Our packet -> the table luamqtt's parser gives for it.
 
+use mqtt_codec::bytestring::ByteString;
 use mqtt_codec::*;
 use serde_json::{Map, Value, json};
 
@@ -9,17 +10,17 @@ fn text(bytes: &[u8]) -> Value {
 
 /// luamqtt's view of user properties: names that appear more than once are listed as
 /// `"1"`, `"2"`, ... pairs in wire order, and every name maps to its last value.
-fn user_properties(pairs: &[(String, String)]) -> Value {
+fn user_properties(pairs: &[(ByteString, ByteString)]) -> Value {
     let mut map = Map::new();
     let mut listed = 0;
     for (name, value) in pairs {
         if pairs.iter().filter(|(n, _)| n == name).count() > 1 {
             listed += 1;
-            map.insert(listed.to_string(), json!([name, value]));
+            map.insert(listed.to_string(), json!([&**name, &**value]));
         }
     }
     for (name, value) in pairs {
-        map.insert(name.clone(), json!(value));
+        map.insert(name.to_string(), json!(&**value));
     }
     Value::Object(map)
 }
@@ -36,8 +37,8 @@ impl Props {
         self
     }
 
-    fn string(&mut self, name: &str, value: &Option<String>) -> &mut Self {
-        self.put(name, value.as_ref().map(|s| json!(s)))
+    fn string(&mut self, name: &str, value: &Option<ByteString>) -> &mut Self {
+        self.put(name, value.as_deref().map(|s| json!(s)))
     }
 
     fn bytes(&mut self, name: &str, value: &Option<mqtt_codec::bytes::Bytes>) -> &mut Self {
@@ -54,7 +55,11 @@ impl Props {
 }
 
 /// Adds `properties` and `user_properties` to a v5 table.
-fn with_properties(table: &mut Map<String, Value>, props: Props, users: &[(String, String)]) {
+fn with_properties(
+    table: &mut Map<String, Value>,
+    props: Props,
+    users: &[(ByteString, ByteString)],
+) {
     table.insert("properties".to_owned(), Value::Object(props.0));
     table.insert("user_properties".to_owned(), user_properties(users));
 }
@@ -98,7 +103,7 @@ pub fn fields_of(packet: &Packet, version: ProtocolVersion) -> Value {
     let mut table = Map::new();
     table.insert("type".to_owned(), json!(packet.packet_type() as u8));
     let mut props = Props::default();
-    let mut users: &[(String, String)] = &[];
+    let mut users: &[(ByteString, ByteString)] = &[];
     let rc = |table: &mut Map<String, Value>, code: u8| {
         if v5 {
             table.insert("rc".to_owned(), json!(code));
@@ -112,12 +117,12 @@ pub fn fields_of(packet: &Packet, version: ProtocolVersion) -> Value {
             table.insert("version".to_owned(), json!(c.protocol.level()));
             table.insert("clean".to_owned(), json!(c.clean_start));
             table.insert("keep_alive".to_owned(), json!(c.keep_alive));
-            table.insert("id".to_owned(), json!(c.client_id));
+            table.insert("id".to_owned(), json!(&*c.client_id));
             if let Some(w) = &c.will {
                 table.insert("will".to_owned(), will(w, c.protocol.is_v5()));
             }
             if let Some(username) = &c.username {
-                table.insert("username".to_owned(), json!(username));
+                table.insert("username".to_owned(), json!(&**username));
             }
             if let Some(password) = &c.password {
                 table.insert("password".to_owned(), text(password));

@@ -14,6 +14,7 @@ use mqtt_client::{
     WillProperties,
 };
 use mqtt_codec::PayloadFormat;
+use mqtt_codec::bytestring::ByteString;
 
 use super::arguments::number_in;
 use super::{Arguments, Flag, UsageError};
@@ -105,7 +106,7 @@ impl PropertyArgs {
             (_, "user-property") => {
                 let key = value()?;
                 let text = value()?;
-                self.user_properties(target).push((key, text));
+                self.user_properties(target).push((key.into(), text.into()));
                 Ok(())
             }
             (PropertyTarget::Connect, "session-expiry-interval") => set(
@@ -158,7 +159,7 @@ impl PropertyArgs {
         }
     }
 
-    fn user_properties(&mut self, target: PropertyTarget) -> &mut Vec<(String, String)> {
+    fn user_properties(&mut self, target: PropertyTarget) -> &mut Vec<(ByteString, ByteString)> {
         match target {
             PropertyTarget::Connect => &mut self.connect.user_properties,
             PropertyTarget::Publish => &mut self.publish.user_properties,
@@ -183,7 +184,7 @@ impl PropertyArgs {
                 &mut publish.content_type,
                 &mut will.content_type,
                 what,
-                value,
+                value.into(),
             ),
             "correlation-data" => {
                 let data = Bytes::from(value);

@@ -248,7 +248,10 @@ impl Session {
         if auth.properties.authentication_method.as_deref() != Some(method.as_str()) {
             return Err(ProtocolError::AuthMethodMismatch {
                 expected: method,
-                got: auth.properties.authentication_method,
+                got: auth
+                    .properties
+                    .authentication_method
+                    .map(|got| got.to_string()),
             });
         }
         match auth.code {
@@ -258,7 +261,7 @@ impl Session {
                         let reply = Auth {
                             code: AuthReasonCode::ContinueAuthentication,
                             properties: AuthProperties {
-                                authentication_method: Some(method),
+                                authentication_method: Some(method.into()),
                                 authentication_data: data,
                                 ..Default::default()
                             },

@@ -74,7 +74,11 @@ impl Session {
         if v5 {
             if let Some(authenticator) = self.authenticator.as_mut() {
                 let method = authenticator.method().to_owned();
-                let got = connack.properties.authentication_method.clone();
+                let got = connack
+                    .properties
+                    .authentication_method
+                    .as_deref()
+                    .map(str::to_owned);
                 if got.as_deref() != Some(method.as_str()) {
                     return Err(ProtocolError::AuthMethodMismatch {
                         expected: method,
@@ -117,7 +121,11 @@ impl Session {
                 timer.set_pingresp_timeout(timeout);
             }
         }
-        let assigned_client_id = connack.properties.assigned_client_identifier.clone();
+        let assigned_client_id = connack
+            .properties
+            .assigned_client_identifier
+            .as_deref()
+            .map(str::to_owned);
         if let Some(id) = assigned_client_id
             .as_ref()
             .filter(|_| self.config.client_id.is_empty())

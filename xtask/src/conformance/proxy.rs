@@ -277,7 +277,7 @@ impl Pump {
                     match decode_connect(&mut self.pending, &limits) {
                         Ok(Some(connect)) => {
                             let _ = self.version.set(connect.protocol);
-                            Ok(Some(Packet::Connect(connect)))
+                            Ok(Some(Packet::from(connect)))
                         }
                         Ok(None) => Ok(None),
                         Err(error) => Err(error),

@@ -25,8 +25,8 @@ pub async fn user_properties(ctx: Ctx) -> Outcome {
         .await
         .context("subscribe")?;
     let properties = vec![
-        ("name".to_owned(), "first".to_owned()),
-        ("name".to_owned(), "second".to_owned()),
+        ("name".into(), "first".into()),
+        ("name".into(), "second".into()),
     ];
     for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
         let mut publish = message(&topic, format!("qos {}", qos as u8), qos, false)?;

@@ -235,7 +235,7 @@ pub async fn server_disconnect(ctx: Ctx) -> Outcome {
     });
     match sent_string.flatten() {
         Some(text) => ensure!(
-            disconnect.properties.reason_string.as_deref() == Some(text.as_str()),
+            disconnect.properties.reason_string.as_deref() == Some(&*text),
             "the broker's reason string {text:?} did not reach the user (got {:?})",
             disconnect.properties.reason_string
         ),

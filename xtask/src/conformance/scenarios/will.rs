@@ -64,7 +64,7 @@ async fn expect_will(
             "the will's content type did not arrive (got {:?})",
             properties.content_type
         );
-        let wanted = (WILL_PROPERTY.0.to_owned(), WILL_PROPERTY.1.to_owned());
+        let wanted = (WILL_PROPERTY.0.into(), WILL_PROPERTY.1.into());
         ensure!(
             properties.user_properties.contains(&wanted),
             "the will's user property did not arrive (got {:?})",
