@@ -9,13 +9,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::{Future, poll_fn};
+use std::io::IoSlice;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use async_io::Timer;
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncWriteExt, Stream};
 use mqtt_codec::{
@@ -23,7 +24,8 @@ use mqtt_codec::{
     UnsubscribeProperties,
 };
 use mqtt_session::{
-    ConnectionState, DisconnectReason, Event as SessionEvent, PublishToken, RequestToken, Session,
+    ConnectionState, DisconnectReason, Event as SessionEvent, OutBuffer, PublishToken,
+    RequestToken, Session,
 };
 use mqtt_transport::{BoxedStream, BrokerAddress, Connector};
 
@@ -44,6 +46,9 @@ const READ_CHUNK_MAX: usize = 16 * 1024;
 /// Above this many bytes waiting to be written, no more publishes are taken from the
 /// application: they wait in its channel (and its `publish` waits), not encoded in memory.
 const WRITE_HIGH_WATER: usize = 64 * 1024;
+/// Segments given to one vectored write, at most (heads and payloads of large messages,
+/// and the buffer of small packets).
+const WRITE_SLICES: usize = 16;
 /// How long closing a finished connection may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -123,7 +128,7 @@ pub struct Driver {
     /// While a large packet is read in place: `read_buf` is sized to all of it and this many
     /// bytes of it have arrived (the rest is zeros to be overwritten).
     large_filled: Option<usize>,
-    write_buf: BytesMut,
+    write_buf: OutBuffer,
     scratch: Vec<u8>,
     bytes_queued: u64,
     bytes_written: u64,
@@ -192,7 +197,7 @@ impl Driver {
             io_error: None,
             read_buf: BytesMut::new(),
             large_filled: None,
-            write_buf: BytesMut::new(),
+            write_buf: OutBuffer::new(),
             scratch: vec![0; READ_CHUNK],
             bytes_queued: 0,
             bytes_written: 0,
@@ -505,7 +510,10 @@ impl Driver {
     fn poll_write(&mut self, cx: &mut Context<'_>, stream: &mut BoxedStream) -> bool {
         let mut progress = false;
         while !self.write_buf.is_empty() && self.io_error.is_none() {
-            match Pin::new(&mut *stream).poll_write(cx, &self.write_buf) {
+            let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+            let count = self.write_buf.io_slices(&mut slices);
+            let slices = slices.get(..count).unwrap_or_default();
+            match Pin::new(&mut *stream).poll_write_vectored(cx, slices) {
                 Poll::Pending => break,
                 Poll::Ready(Ok(0)) => {
                     self.io_failed(std::io::ErrorKind::WriteZero.into());
@@ -542,7 +550,7 @@ impl Driver {
     }
 
     fn transmit(&mut self, now: Instant) {
-        let count = self.session.poll_transmit(now, &mut self.write_buf);
+        let count = self.session.poll_transmit_buffer(now, &mut self.write_buf);
         self.bytes_queued += count as u64;
     }
 

@@ -75,6 +75,7 @@ mod incoming;
 mod inflight;
 pub mod keep_alive;
 pub mod offline_queue;
+mod out_buffer;
 pub mod packet_id;
 mod session;
 pub mod store;
@@ -89,6 +90,7 @@ pub use events::{
 };
 pub use file_store::FileStore;
 pub use offline_queue::QueueFullPolicy;
+pub use out_buffer::OutBuffer;
 pub use session::{ConnectionState, Session};
 pub use store::{MemoryStore, Store, StoreError, StoredPublish, StoredSession};
 pub use subscriptions::Subscription;

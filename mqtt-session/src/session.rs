@@ -33,6 +33,7 @@ use crate::incoming::{AckReply, Incoming, Qos2State};
 use crate::inflight::{Inflight, Outgoing, Stage};
 use crate::keep_alive::{KeepAlive, KeepAliveAction};
 use crate::offline_queue::{OfflineQueue, Queued};
+use crate::out_buffer::OutBuffer;
 use crate::packet_id::PacketIdAllocator;
 use crate::store::{MemoryStore, Store, StoreError, StoredPublish};
 use crate::subscriptions::{Request, RequestKind, Subscription, Subscriptions};
@@ -95,7 +96,7 @@ pub struct Session {
     subscriptions: Subscriptions,
     reauthenticating: bool,
     events: VecDeque<Event>,
-    transmit: BytesMut,
+    transmit: OutBuffer,
     next_token: u64,
     next_delivery: u64,
     decode_limits: DecodeLimits,
@@ -183,7 +184,7 @@ impl Session {
             subscriptions: Subscriptions::default(),
             reauthenticating: false,
             events: VecDeque::new(),
-            transmit: BytesMut::new(),
+            transmit: OutBuffer::new(),
             next_token: 1,
             next_delivery: 1,
             decode_limits,
@@ -286,7 +287,7 @@ impl Session {
         };
         let connect = self.config.connect_packet(clean_start, auth);
         self.transmit.clear();
-        Packet::from(connect).encode(self.config.version, None, &mut self.transmit)?;
+        Packet::from(connect).encode(self.config.version, None, self.transmit.tail_mut())?;
         self.connections += 1;
         self.state = State::Connecting {
             clean_start,
@@ -673,19 +674,28 @@ impl Session {
     /// `now` is when they are written (the keep-alive timer counts from it).
     pub fn poll_transmit(&mut self, now: Instant, out: &mut BytesMut) -> usize {
         let len = self.transmit.len();
-        if len == 0 {
-            return 0;
+        if len > 0 {
+            self.transmit.copy_to(out);
+            self.sent(now);
         }
-        if out.is_empty() {
-            std::mem::swap(out, &mut self.transmit);
-        } else {
-            out.extend_from_slice(&self.transmit);
-            self.transmit.clear();
+        len
+    }
+
+    /// Like [`Session::poll_transmit`], but large payloads stay references to the
+    /// application's bytes: write `out` with a vectored write and nothing is copied.
+    pub fn poll_transmit_buffer(&mut self, now: Instant, out: &mut OutBuffer) -> usize {
+        let len = self.transmit.len();
+        if len > 0 {
+            out.append(&mut self.transmit);
+            self.sent(now);
         }
+        len
+    }
+
+    fn sent(&mut self, now: Instant) {
         if let Some(keep_alive) = self.keep_alive.as_mut() {
             keep_alive.on_sent(now);
         }
-        len
     }
 
     /// How many bytes [`Session::poll_transmit`] would hand out now: a driver stops taking

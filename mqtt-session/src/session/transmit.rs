@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// Payloads from this size on are handed to the driver by reference (for a vectored write)
+/// instead of copied after their packet's head: below it, a copy costs less than another
+/// segment to write.
+const PAYLOAD_BY_REFERENCE: usize = 4 * 1024;
+
 impl Session {
     /// Sends what can be sent: PUBLISH and PUBREL packets of a resumed session first, in their
     /// original order [MQTT-4.6.0-1], then waiting publishes in order, as far as the server's
@@ -144,8 +149,6 @@ impl Session {
     /// Encodes a PUBLISH, with a topic alias when the server takes them and the packet still
     /// fits with it.
     pub(super) fn write_publish(&mut self, publish: Publish) -> Result<(), CommandError> {
-        let version = self.config.version;
-        let maximum = self.server_max_packet_size();
         let choice = self.out_aliases.choose(publish.topic.as_str());
         if let AliasUse::Assign(alias) | AliasUse::Reuse(alias) = choice {
             let mut aliased = publish.clone();
@@ -153,18 +156,32 @@ impl Session {
             if matches!(choice, AliasUse::Reuse(_)) {
                 aliased.topic = mqtt_codec::TopicName::empty();
             }
-            if Packet::Publish(aliased)
-                .encode(version, maximum, &mut self.transmit)
-                .is_ok()
-            {
+            if self.encode_publish(&Packet::Publish(aliased)).is_ok() {
                 self.out_aliases.commit(publish.topic.as_str(), choice);
                 return Ok(());
             }
         }
-        match Packet::Publish(publish).encode(version, maximum, &mut self.transmit) {
-            Ok(_) => Ok(()),
+        match self.encode_publish(&Packet::Publish(publish)) {
+            Ok(()) => Ok(()),
             Err(error) => Err(self.encode_error(error)),
         }
+    }
+
+    /// Encodes a PUBLISH; a large payload goes by reference, not copied.
+    fn encode_publish(&mut self, packet: &Packet) -> Result<(), EncodeError> {
+        let version = self.config.version;
+        let maximum = self.server_max_packet_size();
+        let large = matches!(packet, Packet::Publish(publish)
+            if publish.payload.len() >= PAYLOAD_BY_REFERENCE);
+        if large {
+            let payload = packet
+                .encode_head(version, maximum, self.transmit.tail_mut())?
+                .clone();
+            self.transmit.push_payload(payload);
+        } else {
+            packet.encode(version, maximum, self.transmit.tail_mut())?;
+        }
+        Ok(())
     }
 
     pub(super) fn encode_error(&self, error: EncodeError) -> CommandError {
@@ -177,7 +194,7 @@ impl Session {
     /// Encodes a packet the application asked for, refusing it if the server would not take it.
     pub(super) fn write_checked(&mut self, packet: &Packet) -> Result<(), CommandError> {
         let maximum = self.server_max_packet_size();
-        match packet.encode(self.config.version, maximum, &mut self.transmit) {
+        match packet.encode(self.config.version, maximum, self.transmit.tail_mut()) {
             Ok(_) => Ok(()),
             Err(error) => Err(self.encode_error(error)),
         }
@@ -189,13 +206,16 @@ impl Session {
     pub(super) fn write_reply(&mut self, packet: Packet) {
         let version = self.config.version;
         let maximum = self.server_max_packet_size();
-        if packet.encode(version, maximum, &mut self.transmit).is_ok() {
+        if packet
+            .encode(version, maximum, self.transmit.tail_mut())
+            .is_ok()
+        {
             return;
         }
         let stripped = strip_optional_properties(packet);
         // Without its optional properties, a reply is a few bytes: it fits any limit, and a
         // failure here has nowhere to be reported but the connection itself.
-        let _ = stripped.encode(version, maximum, &mut self.transmit);
+        let _ = stripped.encode(version, maximum, self.transmit.tail_mut());
     }
 
     // ----- ending connections -----

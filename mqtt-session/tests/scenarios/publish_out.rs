@@ -456,3 +456,39 @@ fn reply_properties_are_left_out_when_they_would_exceed_the_maximum_packet_size(
         Packet::PubComp(PubComp::new(id(2))),
     ]);
 }
+
+#[test]
+fn a_large_payload_goes_out_by_reference_and_in_order() {
+    for version in [V311, V5] {
+        let mut h = Harness::connected(config(version));
+        let payload = bytes::Bytes::from(vec![0xa5; 64 * 1024]);
+        let big = mqtt_codec::Publish::new(topic("big"), payload.clone(), QoS::AtLeastOnce);
+        h.session.publish(big.clone()).unwrap();
+        h.session
+            .publish(message("small", "after", QoS::AtMostOnce))
+            .unwrap();
+        let mut out = mqtt_session::OutBuffer::new();
+        let len = h.session.poll_transmit_buffer(h.now, &mut out);
+        assert_eq!(len, out.len());
+        let mut slices = [std::io::IoSlice::new(&[]); 8];
+        let count = out.io_slices(&mut slices);
+        assert!(
+            slices[..count]
+                .iter()
+                .any(|slice| slice.as_ptr() == payload.as_ptr() && slice.len() == payload.len()),
+            "the application's bytes themselves, not a copy"
+        );
+        let flat: Vec<u8> = slices[..count]
+            .iter()
+            .flat_map(|slice| slice.iter().copied())
+            .collect();
+        let mut sent_big = big;
+        sent_big.packet_id = Some(id(1));
+        let expected: Vec<Packet> = vec![
+            sent_big.into(),
+            message("small", "after", QoS::AtMostOnce).into(),
+        ];
+        assert_eq!(decode_all(&flat, version), expected);
+        h.expect_silent();
+    }
+}
