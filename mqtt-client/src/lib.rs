@@ -114,6 +114,7 @@
 //! | `smol` | yes | [`Client::spawn`] |
 //! | `tls` | yes | `mqtts://` and `wss://` (rustls, ring, the system's CAs) |
 //! | `websocket` | yes | `ws://` (and with `tls`, `wss://`) |
+//! | `tokio` | no | `TokioConnector`: TCP on tokio's sockets, for a client run on tokio |
 
 #![deny(missing_docs)]
 

@@ -76,6 +76,7 @@
 //! | `native-roots` | yes | the operating system's CAs (rustls-native-certs) |
 //! | `webpki-roots` | no | Mozilla's CAs, compiled in (webpki-roots) |
 //! | `websocket` | yes | `ws://` (and with `tls`, `wss://`) with async-tungstenite |
+//! | `tokio` | no | `TokioConnector`: `mqtt://` on tokio's own sockets (inside a tokio runtime) |
 //!
 //! With `default-features = false` only TCP and Unix sockets are built: no TLS or
 //! WebSocket code at all.
