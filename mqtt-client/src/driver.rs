@@ -9,7 +9,6 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::{Future, poll_fn};
-use std::io::IoSlice;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -17,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use async_io::Timer;
 use bytes::BytesMut;
-use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncWriteExt, Stream};
 use mqtt_codec::{
     ConnectReasonCode, Disconnect, ProtocolVersion, SubscriptionId, TopicFilter,
@@ -35,6 +33,8 @@ use crate::error::ClientError;
 use crate::events::{Event, Listeners, Message, Published};
 use crate::options::Options;
 use crate::routing::{Router, SubscribeRequest, Subscription};
+
+mod io;
 
 /// How many rounds one poll of the driver may make before it yields to other tasks (so that
 /// many clients share one thread fairly).
@@ -424,152 +424,6 @@ impl Driver {
         // Let other tasks run; come back at once.
         cx.waker().wake_by_ref();
         Poll::Pending
-    }
-
-    /// Reads what the connection has; feeds it to the session.
-    fn poll_read(&mut self, cx: &mut Context<'_>, stream: &mut BoxedStream, now: Instant) -> bool {
-        if let Some(filled) = self.large_filled {
-            return self.poll_read_large(cx, stream, now, filled);
-        }
-        match Pin::new(&mut *stream).poll_read(cx, &mut self.scratch) {
-            Poll::Pending => false,
-            Poll::Ready(Ok(0)) => {
-                self.session.connection_lost();
-                true
-            }
-            Poll::Ready(Ok(count)) => {
-                self.read_buf.extend_from_slice(&self.scratch[..count]);
-                if count == self.scratch.len() && count < READ_CHUNK_MAX {
-                    // A busy connection: fewer, larger reads.
-                    self.scratch.resize(count * 2, 0);
-                }
-                self.handle_read(now);
-                true
-            }
-            Poll::Ready(Err(error)) => {
-                self.io_failed(error);
-                true
-            }
-        }
-    }
-
-    /// Reads the rest of a large packet straight into its place in `read_buf`.
-    fn poll_read_large(
-        &mut self,
-        cx: &mut Context<'_>,
-        stream: &mut BoxedStream,
-        now: Instant,
-        filled: usize,
-    ) -> bool {
-        let Some(unfilled) = self.read_buf.get_mut(filled..) else {
-            self.large_filled = None;
-            return false;
-        };
-        match Pin::new(&mut *stream).poll_read(cx, unfilled) {
-            Poll::Pending => false,
-            Poll::Ready(Ok(0)) => {
-                self.session.connection_lost();
-                true
-            }
-            Poll::Ready(Ok(count)) => {
-                let filled = filled + count;
-                if filled < self.read_buf.len() {
-                    self.large_filled = Some(filled);
-                } else {
-                    self.large_filled = None;
-                    self.handle_read(now);
-                }
-                true
-            }
-            Poll::Ready(Err(error)) => {
-                self.io_failed(error);
-                true
-            }
-        }
-    }
-
-    /// Feeds the session every whole packet read. When what is left is the start of a packet
-    /// larger than a read, room for all of it is made at once, to be read in place.
-    fn handle_read(&mut self, now: Instant) {
-        if let Err(error) = self.session.handle_read(&mut self.read_buf, now) {
-            self.emit(Event::Error(ClientError::Protocol(error)));
-            return;
-        }
-        let buffered = self.read_buf.len();
-        // The session refused a packet over the maximum size from its fixed header, so the
-        // size is one the session will take.
-        if let Some(total) = mqtt_codec::packet_len(&self.read_buf) {
-            if total > buffered + self.scratch.len() {
-                self.read_buf.resize(total, 0);
-                self.large_filled = Some(buffered);
-            }
-        }
-    }
-
-    /// Writes what is waiting; returns whether anything was written.
-    fn poll_write(&mut self, cx: &mut Context<'_>, stream: &mut BoxedStream) -> bool {
-        let mut progress = false;
-        while !self.write_buf.is_empty() && self.io_error.is_none() {
-            let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
-            let count = self.write_buf.io_slices(&mut slices);
-            let slices = slices.get(..count).unwrap_or_default();
-            match Pin::new(&mut *stream).poll_write_vectored(cx, slices) {
-                Poll::Pending => break,
-                Poll::Ready(Ok(0)) => {
-                    self.io_failed(std::io::ErrorKind::WriteZero.into());
-                }
-                Poll::Ready(Ok(count)) => {
-                    self.write_buf.advance(count);
-                    self.bytes_written += count as u64;
-                    self.needs_flush = true;
-                    progress = true;
-                }
-                Poll::Ready(Err(error)) => self.io_failed(error),
-            }
-        }
-        if self.write_buf.is_empty() && self.needs_flush && self.io_error.is_none() {
-            match Pin::new(&mut *stream).poll_flush(cx) {
-                Poll::Pending => {}
-                Poll::Ready(Ok(())) => self.needs_flush = false,
-                Poll::Ready(Err(error)) => self.io_failed(error),
-            }
-        }
-        if progress {
-            self.complete_written();
-        }
-        progress
-    }
-
-    fn io_failed(&mut self, error: std::io::Error) {
-        let error = ClientError::from(error);
-        self.emit(Event::Error(error.clone()));
-        self.io_error = Some(error);
-        self.write_buf.clear();
-        self.session.connection_lost();
-        self.dispatch_events();
-    }
-
-    fn transmit(&mut self, now: Instant) {
-        let count = self.session.poll_transmit_buffer(now, &mut self.write_buf);
-        self.bytes_queued += count as u64;
-    }
-
-    /// QoS 0 publishes whose bytes have all been written are done.
-    fn complete_written(&mut self) {
-        while let Some((mark, _)) = self.unwritten.front() {
-            if *mark > self.bytes_written {
-                break;
-            }
-            if let Some((_, pending)) = self.unwritten.pop_front() {
-                self.finish_publish(pending, Ok(Published::Written));
-            }
-        }
-    }
-
-    fn fail_unwritten(&mut self) {
-        while let Some((_, pending)) = self.unwritten.pop_front() {
-            self.finish_publish(pending, Err(ClientError::NotWritten));
-        }
     }
 
     // ----- commands -----
