@@ -7,11 +7,15 @@
 //! - **Incremental decoding** from a [`bytes::BytesMut`] read buffer ([`decode`]): an
 //!   incomplete packet consumes nothing; the maximum packet size is checked from the fixed
 //!   header, before the body is buffered; nothing is allocated beyond what the input holds.
-//! - **Zero copy**: topics and payloads are [`bytes::Bytes`] slices of the read buffer.
+//! - **Zero copy**: topics and payloads are [`bytes::Bytes`] slices of the read buffer, and so
+//!   is every string: client identifier, user name, v5 property strings and user properties
+//!   are [`bytestring::ByteString`]s (UTF-8 checked once, no allocation per string).
 //! - **Exact, shortest encoding** ([`Packet::encode`]): the size is computed first, the buffer
 //!   reserved once and written once, in the shortest form the standard allows (a v5
 //!   acknowledgement with Success and no properties is the bare packet identifier); decoding
-//!   accepts every form the standard allows.
+//!   accepts every form the standard allows. [`Packet::encode_head`] writes all but a
+//!   PUBLISH payload and hands the payload back, so that a large message goes out in a
+//!   vectored write without being copied.
 //! - **Strict both ways**: typed errors ([`DecodeError`], [`EncodeError`]) that name the
 //!   normative statement they enforce (`[MQTT-3.3.2-2]`), and
 //!   [`DecodeError::disconnect_reason`] for the DISCONNECT that ends the connection.
