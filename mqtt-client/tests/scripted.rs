@@ -161,7 +161,7 @@ scripted!(
     /// MQTT 3.1.1 CONNECT, byte for byte; CONNACK; DISCONNECT.
     connect_v311,
     |mode| async move {
-        let setup = start(V3_1_1, mode, |o| o).await;
+        let mut setup = start(V3_1_1, mode, |o| o).await;
         let mut peer = setup.broker.accept().await;
         peer.expect_bytes(&[
             0x10, 0x14, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x08,
@@ -169,8 +169,8 @@ scripted!(
         ])
         .await;
         peer.send_bytes(&[0x20, 0x02, 0x00, 0x00]).await;
-        let mut events = setup.client.events();
-        let connected = wait_for(&mut events, |event| match event {
+        // The stream made before the driver started: one made now could miss the event.
+        let connected = wait_for(&mut setup.events, |event| match event {
             Event::Connected(connected) => Some(connected.clone()),
             _ => None,
         })
