@@ -195,8 +195,7 @@ async fn restart_while_messages_flow(version: ProtocolVersion) {
     let mut messages = within(subscriber.subscribe("restart/#", QoS::ExactlyOnce))
         .await
         .unwrap();
-    let publisher = Client::spawn(resumable("restart-pub"));
-    let mut publisher_events = publisher.events();
+    let (publisher, mut publisher_events) = Client::spawn_with_events(resumable("restart-pub"));
     let publishing = smol::spawn({
         let publisher = publisher.clone();
         async move {
