@@ -151,7 +151,7 @@ impl Body for Box<Connect> {
             if version.is_v5() {
                 sink.properties(&will.properties);
             }
-            sink.binary(will.topic.as_bytes());
+            sink.validated(&will.topic);
             sink.binary(&will.payload);
         }
         if let Some(username) = &self.username {

@@ -321,8 +321,18 @@ pub(crate) trait Sink {
     fn binary(&mut self, bytes: &[u8]);
     /// A UTF-8 string that nobody has checked for U+0000 yet: two-byte length, then the bytes.
     fn string(&mut self, string: &str);
+    /// A string whose type has checked it already (a topic name or filter): two-byte length,
+    /// then the bytes, with no check of its length or content again.
+    fn validated<V: Validated>(&mut self, value: &V);
     /// A property block: its length as a variable byte integer, then the properties.
     fn properties<P: PropertySet>(&mut self, properties: &P);
+}
+
+/// A string that its type checked when it was made, for everything the wire needs: UTF-8, at
+/// most 65,535 bytes, no U+0000. The counting pass trusts it rather than scanning it again.
+pub(crate) trait Validated {
+    /// The string's bytes.
+    fn validated_bytes(&self) -> &[u8];
 }
 
 /// A set of MQTT 5.0 properties that describes itself to a [`Sink`], one property after the
@@ -437,6 +447,11 @@ impl Sink for Counter {
     }
 
     #[inline]
+    fn validated<V: Validated>(&mut self, value: &V) {
+        self.len += 2 + value.validated_bytes().len();
+    }
+
+    #[inline]
     fn properties<P: PropertySet>(&mut self, properties: &P) {
         let mut block = Counter::default();
         properties.visit(&mut block);
@@ -521,6 +536,11 @@ impl Sink for Writer<'_> {
     #[inline]
     fn string(&mut self, string: &str) {
         self.binary(string.as_bytes());
+    }
+
+    #[inline]
+    fn validated<V: Validated>(&mut self, value: &V) {
+        self.binary(value.validated_bytes());
     }
 
     #[inline]
