@@ -315,6 +315,9 @@ pub(crate) trait Sink {
     fn u16(&mut self, value: u16);
     /// A four-byte integer, big-endian.
     fn u32(&mut self, value: u32);
+    /// Bytes of a size known at compile time, as they are: a run of fixed fields in one copy
+    /// that the compiler turns into a few stores rather than one call per field.
+    fn array<const N: usize>(&mut self, bytes: [u8; N]);
     /// A variable byte integer (at most [`MAX_VARIABLE_BYTE_INTEGER`]).
     fn variable_byte_integer(&mut self, value: u32);
     /// Binary data: two-byte length, then the bytes (at most 65,535).
@@ -429,6 +432,11 @@ impl Sink for Counter {
     }
 
     #[inline]
+    fn array<const N: usize>(&mut self, _: [u8; N]) {
+        self.len += N;
+    }
+
+    #[inline]
     fn variable_byte_integer(&mut self, value: u32) {
         self.len += variable_byte_integer_len(value);
     }
@@ -518,6 +526,11 @@ impl Sink for Writer<'_> {
     #[inline]
     fn u32(&mut self, value: u32) {
         self.out.put_u32(value);
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self, bytes: [u8; N]) {
+        self.out.put_slice(&bytes);
     }
 
     #[inline]
