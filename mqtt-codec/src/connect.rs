@@ -139,10 +139,39 @@ impl Body for Box<Connect> {
     }
 
     fn write<S: Sink>(&self, version: ProtocolVersion, sink: &mut S) {
-        sink.binary(version.protocol_name().as_bytes());
-        sink.u8(version.level());
-        sink.u8(self.connect_flags());
-        sink.u16(self.keep_alive);
+        // Protocol name, level, flags and keep alive: one copy of fixed bytes rather than four
+        // writes and a copy of the name. The names are `ProtocolVersion::protocol_name`'s,
+        // which the tests compare with these bytes.
+        let [level, flags] = [version.level(), self.connect_flags()];
+        let [keep_alive_high, keep_alive_low] = self.keep_alive.to_be_bytes();
+        match version {
+            ProtocolVersion::V3_1 => sink.array([
+                0,
+                6,
+                b'M',
+                b'Q',
+                b'I',
+                b's',
+                b'd',
+                b'p',
+                level,
+                flags,
+                keep_alive_high,
+                keep_alive_low,
+            ]),
+            ProtocolVersion::V3_1_1 | ProtocolVersion::V5 => sink.array([
+                0,
+                4,
+                b'M',
+                b'Q',
+                b'T',
+                b'T',
+                level,
+                flags,
+                keep_alive_high,
+                keep_alive_low,
+            ]),
+        }
         if version.is_v5() {
             sink.properties(&self.properties);
         }
@@ -151,7 +180,7 @@ impl Body for Box<Connect> {
             if version.is_v5() {
                 sink.properties(&will.properties);
             }
-            sink.binary(will.topic.as_bytes());
+            sink.validated(&will.topic);
             sink.binary(&will.payload);
         }
         if let Some(username) = &self.username {
@@ -229,6 +258,24 @@ mod tests {
     use crate::{DisconnectReasonCode, EncodeError, Packet};
     use alloc::borrow::ToOwned;
     use core::num::NonZeroU16;
+
+    #[test]
+    fn variable_header_has_each_versions_name_level_flags_and_keep_alive() {
+        // `write` spells the protocol names out as bytes: they must be `protocol_name`'s.
+        for version in [V3_1, V3_1_1, V5] {
+            let mut connect = Connect::new(version, "c");
+            connect.keep_alive = 0x1234;
+            let mut out = bytes::BytesMut::new();
+            Packet::from(connect)
+                .encode(version, None, &mut out)
+                .unwrap();
+            let name = version.protocol_name().as_bytes();
+            let mut expected = alloc::vec![0, name.len() as u8];
+            expected.extend_from_slice(name);
+            expected.extend_from_slice(&[version.level(), 0b10, 0x12, 0x34]);
+            assert_eq!(&out[2..2 + expected.len()], &expected[..], "{version:?}");
+        }
+    }
 
     fn full(protocol: ProtocolVersion) -> Connect {
         let mut will = Will::new(topic("offline"), "client-id is offline", QoS::AtLeastOnce);

@@ -240,7 +240,10 @@ fn encode_body<B: Body>(
     out: &mut BytesMut,
 ) -> Result<usize, EncodeError> {
     let total = encode_head(body, version, max_packet_size, out, true)?;
-    out.extend_from_slice(body.payload());
+    // Most packets have no payload: no call to copy nothing.
+    if !body.payload().is_empty() {
+        out.extend_from_slice(body.payload());
+    }
     Ok(total)
 }
 

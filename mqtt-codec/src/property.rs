@@ -311,9 +311,9 @@ impl PropertyValue for TopicName {
 
     #[inline]
     fn put<S: Sink>(&self, id: PropertyId, sink: &mut S) {
-        // Already validated: no second scan for U+0000.
+        // Already validated: no second scan for U+0000, no length check.
         sink.u8(id as u8);
-        sink.binary(self.as_bytes());
+        sink.validated(self);
     }
 }
 

@@ -81,7 +81,7 @@ impl Body for Publish {
 
     #[inline]
     fn write<S: Sink>(&self, version: ProtocolVersion, sink: &mut S) {
-        sink.binary(self.topic.as_bytes());
+        sink.validated(&self.topic);
         if let Some(packet_id) = self.packet_id {
             sink.u16(packet_id.get());
         }

@@ -147,7 +147,7 @@ impl Body for Subscribe {
             sink.properties(&self.properties);
         }
         for (filter, options) in &self.filters {
-            sink.binary(filter.as_bytes());
+            sink.validated(filter);
             sink.u8(options.to_byte());
         }
     }

@@ -154,6 +154,14 @@ pub(crate) fn check_length(topic: &[u8]) -> Result<(), TopicError> {
     Ok(())
 }
 
+/// Every constructor checks the length [`MAX_TOPIC_LEN`], UTF-8 and U+0000.
+impl crate::wire::Validated for TopicName {
+    #[inline]
+    fn validated_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 impl TryFrom<&str> for TopicName {
     type Error = TopicError;
 

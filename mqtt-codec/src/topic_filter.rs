@@ -198,6 +198,14 @@ fn validate_levels(filter: &[u8]) -> Result<(), TopicError> {
     Ok(())
 }
 
+/// Every constructor checks the length, UTF-8 and U+0000 (see [`TopicName`]'s).
+impl crate::wire::Validated for TopicFilter {
+    #[inline]
+    fn validated_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 impl TryFrom<&str> for TopicFilter {
     type Error = TopicError;
 

@@ -50,7 +50,7 @@ impl Body for Unsubscribe {
             sink.properties(&self.properties);
         }
         for filter in &self.filters {
-            sink.binary(filter.as_bytes());
+            sink.validated(filter);
         }
     }
 

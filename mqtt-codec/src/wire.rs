@@ -51,9 +51,43 @@ pub(crate) fn any_byte(bytes: &[u8], test: impl Fn(u8) -> bool + Copy) -> bool {
 }
 
 /// Whether `bytes` holds U+0000, which no MQTT string may carry [MQTT-1.5.4-2].
+///
+/// Most strings (client identifiers, user names, property names and values) are shorter
+/// than 33 bytes, where [`any_byte`]'s loop costs more than the scan: those are checked as
+/// two overlapping words or blocks, the first and the last, with no loop.
 #[inline]
 pub(crate) fn has_null(bytes: &[u8]) -> bool {
-    any_byte(bytes, |byte| byte == 0)
+    /// Whether any byte of a word is zero: subtracting 1 from every byte borrows into the
+    /// high bit of the lowest zero byte, and `!word` drops the bytes whose high bit was set
+    /// already. Exact for "any" (a borrow only starts at a zero byte).
+    macro_rules! zero_in {
+        ($word:ty, $first:expr, $last:expr) => {{
+            const ONES: $word = <$word>::MAX / 0xff;
+            const HIGHS: $word = ONES << 7;
+            let zero = |word: $word| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+            zero(<$word>::from_le_bytes($first)) | zero(<$word>::from_le_bytes($last))
+        }};
+    }
+    /// Whether a 16-byte block holds a zero: a few vector compares.
+    #[inline(always)]
+    fn zero_in_block(block: &[u8; 16]) -> bool {
+        block.iter().fold(false, |found, &byte| found | (byte == 0))
+    }
+    match bytes.len() {
+        4..=7 => match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            (Some(first), Some(last)) => zero_in!(u32, *first, *last),
+            _ => any_byte(bytes, |byte| byte == 0),
+        },
+        8..=16 => match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            (Some(first), Some(last)) => zero_in!(u64, *first, *last),
+            _ => any_byte(bytes, |byte| byte == 0),
+        },
+        17..=32 => match (bytes.first_chunk::<16>(), bytes.last_chunk::<16>()) {
+            (Some(first), Some(last)) => zero_in_block(first) | zero_in_block(last),
+            _ => any_byte(bytes, |byte| byte == 0),
+        },
+        _ => any_byte(bytes, |byte| byte == 0),
+    }
 }
 
 /// A variable byte integer parsed from a prefix of some bytes.
@@ -281,14 +315,27 @@ pub(crate) trait Sink {
     fn u16(&mut self, value: u16);
     /// A four-byte integer, big-endian.
     fn u32(&mut self, value: u32);
+    /// Bytes of a size known at compile time, as they are: a run of fixed fields in one copy
+    /// that the compiler turns into a few stores rather than one call per field.
+    fn array<const N: usize>(&mut self, bytes: [u8; N]);
     /// A variable byte integer (at most [`MAX_VARIABLE_BYTE_INTEGER`]).
     fn variable_byte_integer(&mut self, value: u32);
     /// Binary data: two-byte length, then the bytes (at most 65,535).
     fn binary(&mut self, bytes: &[u8]);
     /// A UTF-8 string that nobody has checked for U+0000 yet: two-byte length, then the bytes.
     fn string(&mut self, string: &str);
+    /// A string whose type has checked it already (a topic name or filter): two-byte length,
+    /// then the bytes, with no check of its length or content again.
+    fn validated<V: Validated>(&mut self, value: &V);
     /// A property block: its length as a variable byte integer, then the properties.
     fn properties<P: PropertySet>(&mut self, properties: &P);
+}
+
+/// A string that its type checked when it was made, for everything the wire needs: UTF-8, at
+/// most 65,535 bytes, no U+0000. The counting pass trusts it rather than scanning it again.
+pub(crate) trait Validated {
+    /// The string's bytes.
+    fn validated_bytes(&self) -> &[u8];
 }
 
 /// A set of MQTT 5.0 properties that describes itself to a [`Sink`], one property after the
@@ -385,6 +432,11 @@ impl Sink for Counter {
     }
 
     #[inline]
+    fn array<const N: usize>(&mut self, _: [u8; N]) {
+        self.len += N;
+    }
+
+    #[inline]
     fn variable_byte_integer(&mut self, value: u32) {
         self.len += variable_byte_integer_len(value);
     }
@@ -400,6 +452,11 @@ impl Sink for Counter {
             self.fail(EncodeError::NullCharacter);
         }
         self.length_prefixed(string.len());
+    }
+
+    #[inline]
+    fn validated<V: Validated>(&mut self, value: &V) {
+        self.len += 2 + value.validated_bytes().len();
     }
 
     #[inline]
@@ -472,6 +529,11 @@ impl Sink for Writer<'_> {
     }
 
     #[inline]
+    fn array<const N: usize>(&mut self, bytes: [u8; N]) {
+        self.out.put_slice(&bytes);
+    }
+
+    #[inline]
     fn variable_byte_integer(&mut self, value: u32) {
         put_variable_byte_integer(self.out, value);
     }
@@ -487,6 +549,11 @@ impl Sink for Writer<'_> {
     #[inline]
     fn string(&mut self, string: &str) {
         self.binary(string.as_bytes());
+    }
+
+    #[inline]
+    fn validated<V: Validated>(&mut self, value: &V) {
+        self.binary(value.validated_bytes());
     }
 
     #[inline]
@@ -518,6 +585,24 @@ mod tests {
                 let mut bytes = clean.clone();
                 bytes[at] = 0;
                 assert!(has_null(&bytes), "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn has_null_sees_no_zero_in_any_other_byte() {
+        // Every non-zero byte value, at every length around the word and block sizes: the
+        // word test must not mistake a borrow from 0x01 or a high bit for a zero.
+        for len in 0..50 {
+            for value in 1..=255u8 {
+                assert!(!has_null(&alloc::vec![value; len]), "{len} {value}");
+                let mixed: Vec<u8> = (0..len).map(|i| [value, 0x01, 0x80, 0xff][i % 4]).collect();
+                assert!(!has_null(&mixed), "{len} {value}");
+                for at in 0..len {
+                    let mut bytes = mixed.clone();
+                    bytes[at] = 0;
+                    assert!(has_null(&bytes), "{len} {value} {at}");
+                }
             }
         }
     }
