@@ -311,35 +311,48 @@ scripted!(
     }
 );
 
-scripted!(
-    /// Large messages back to back with a small one between them (in one write from the
-    /// broker): each arrives whole and in order, whatever sizes the reads come in.
-    large_incoming_publishes_arrive_whole,
-    |mode| async move {
-        let mut setup = start(V3_1_1, mode, |o| o).await;
-        let mut peer = accept(&setup, true, false).await;
-        let sizes = [200 * 1024, 10, 70 * 1024];
-        let mut bytes = bytes::BytesMut::new();
-        for (n, size) in sizes.into_iter().enumerate() {
-            let payload: Vec<u8> = (0..size).map(|i| (i * 7 + n) as u8).collect();
-            Packet::Publish(Publish::new(topic("big"), payload, QoS::AtMostOnce))
-                .encode(V3_1_1, None, &mut bytes)
-                .unwrap();
-        }
-        peer.send_bytes(&bytes).await;
-        for (n, size) in sizes.into_iter().enumerate() {
-            let message = wait_for(&mut setup.events, |event| match event {
-                Event::Message(message) => Some(message.clone()),
-                _ => None,
-            })
-            .await;
-            let expected: Vec<u8> = (0..size).map(|i| (i * 7 + n) as u8).collect();
-            assert_eq!(message.payload().len(), size, "message {n}");
-            assert!(message.payload()[..] == expected[..], "message {n} intact");
-        }
-        disconnect(setup, peer).await;
+/// Sends messages of `sizes` back to back, in one write from the broker: each must arrive
+/// whole and in order, whatever sizes the reads come in.
+async fn messages_arrive_whole(mode: Mode, sizes: &[usize]) {
+    let mut setup = start(V3_1_1, mode, |o| o).await;
+    let mut peer = accept(&setup, true, false).await;
+    let mut bytes = bytes::BytesMut::new();
+    for (n, &size) in sizes.iter().enumerate() {
+        let payload: Vec<u8> = (0..size).map(|i| (i * 7 + n) as u8).collect();
+        Packet::Publish(Publish::new(topic("big"), payload, QoS::AtMostOnce))
+            .encode(V3_1_1, None, &mut bytes)
+            .unwrap();
     }
+    peer.send_bytes(&bytes).await;
+    for (n, &size) in sizes.iter().enumerate() {
+        let message = wait_for(&mut setup.events, |event| match event {
+            Event::Message(message) => Some(message.clone()),
+            _ => None,
+        })
+        .await;
+        let expected: Vec<u8> = (0..size).map(|i| (i * 7 + n) as u8).collect();
+        assert_eq!(message.payload().len(), size, "message {n}");
+        assert!(message.payload()[..] == expected[..], "message {n} intact");
+    }
+    disconnect(setup, peer).await;
+}
+
+scripted!(
+    /// Large messages back to back with a small one between them.
+    large_incoming_publishes_arrive_whole,
+    |mode| async move { messages_arrive_whole(mode, &[200 * 1024, 10, 70 * 1024]).await }
 );
+
+/// A message larger than the room the client makes for a large packet at a time (1 MiB)
+/// arrives whole: room is added step by step as its bytes come. Whole reads only (a byte at
+/// a time would take minutes).
+#[test]
+fn a_message_of_several_mebibytes_arrives_whole() {
+    smol::block_on(messages_arrive_whole(
+        Mode::Whole,
+        &[5 * 1024 * 1024 / 2, 10],
+    ));
+}
 
 scripted!(
     /// A SUBSCRIBE made before the connection is sent once connected; one cut off by a lost

@@ -10,6 +10,10 @@ use futures_lite::io::{AsyncRead, AsyncWrite};
 use mqtt_transport::BoxedStream;
 
 use super::{Driver, READ_CHUNK_MAX, WRITE_SLICES};
+
+/// How much room a large incoming packet is given at a time: its bytes arrive into it in
+/// place; when it is full and the packet is not, the next step is added.
+const IN_PLACE_STEP: usize = 1024 * 1024;
 use crate::error::ClientError;
 use crate::events::{Event, Published};
 
@@ -88,7 +92,7 @@ impl Driver {
     }
 
     /// Feeds the session every whole packet read. When what is left is the start of a packet
-    /// larger than a read, room for all of it is made at once, to be read in place.
+    /// larger than a read, room for (the next step of) it is made at once, to be read in place.
     pub(super) fn handle_read(&mut self, now: Instant) {
         if let Err(error) = self.session.handle_read(&mut self.read_buf, now) {
             self.emit(Event::Error(ClientError::Protocol(error)));
@@ -96,10 +100,11 @@ impl Driver {
         }
         let buffered = self.read_buf.len();
         // The session refused a packet over the maximum size from its fixed header, so the
-        // size is one the session will take.
+        // size is one the session will take; still, room is made a step at a time, so that a
+        // header alone (five bytes) never makes the client allocate hundreds of megabytes.
         if let Some(total) = mqtt_codec::packet_len(&self.read_buf) {
             if total > buffered + self.scratch.len() {
-                self.read_buf.resize(total, 0);
+                self.read_buf.resize(total.min(buffered + IN_PLACE_STEP), 0);
                 self.large_filled = Some(buffered);
             }
         }
