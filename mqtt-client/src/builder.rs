@@ -315,6 +315,11 @@ impl OptionsBuilder {
 
     /// How many outgoing QoS 1/2 publishes may be in flight at once (also bounded by the
     /// broker's Receive Maximum). Default: 65,535.
+    ///
+    /// On MQTT 3.1 and 3.1.1 the broker cannot announce its own limit, so set it here: a
+    /// broker may drop what comes beyond it while acknowledging it as usual (mosquitto 2.0
+    /// does, for more than its `max_inflight_messages`, default 20; its log says
+    /// "rc151", quota exceeded).
     pub fn max_inflight(mut self, count: u16) -> Self {
         self.max_inflight = count;
         self
