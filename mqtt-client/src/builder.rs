@@ -15,7 +15,7 @@ use mqtt_transport::{BrokerAddress, Connector, DefaultConnector};
 
 use crate::backoff::{Backoff, Reconnect, Sleeper, TimerSleeper};
 use crate::error::OptionsError;
-use crate::options::{DEFAULT_CONNACK_TIMEOUT, Options, generated_id};
+use crate::options::{DEFAULT_CONNACK_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, Options, generated_id};
 
 /// Builds [`Options`], checking them together: contradictory options are refused with an
 /// [`OptionsError`] that says what to change.
@@ -79,6 +79,7 @@ pub struct OptionsBuilder {
     restore_subscriptions: bool,
     subscription_identifiers: bool,
     connack_timeout: Duration,
+    connect_timeout: Duration,
     pingresp_timeout: Option<Duration>,
     receive_maximum: u16,
     maximum_packet_size: Option<u32>,
@@ -115,6 +116,7 @@ impl Default for OptionsBuilder {
             restore_subscriptions: true,
             subscription_identifiers: true,
             connack_timeout: DEFAULT_CONNACK_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             pingresp_timeout: None,
             receive_maximum: u16::MAX,
             maximum_packet_size: None,
@@ -297,6 +299,16 @@ impl OptionsBuilder {
     /// How long to wait for CONNACK after CONNECT. Default: 30 s.
     pub fn connack_timeout(mut self, timeout: Duration) -> Self {
         self.connack_timeout = timeout;
+        self
+    }
+
+    /// How long a request (publish, subscribe, unsubscribe) made before the client was ever
+    /// connected waits for a first connection: past it, the request fails with
+    /// [`ClientError::NeverConnected`](crate::ClientError::NeverConnected) and the last
+    /// connection error, instead of waiting for ever on a broker that cannot be reached.
+    /// Once connected, requests wait through reconnections. Default: 30 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
         self
     }
 
@@ -536,6 +548,7 @@ impl OptionsBuilder {
         session.restore_subscriptions = self.restore_subscriptions;
         session.queue_capacity = self.queue_capacity;
         session.queue_full_policy = self.queue_full_policy;
+        session.auto_subscription_identifiers = self.subscription_identifiers;
         Ok(Options {
             brokers,
             session,
@@ -545,7 +558,7 @@ impl OptionsBuilder {
             authenticator: self.authenticator,
             store: self.store,
             publish_capacity: self.publish_capacity,
-            subscription_identifiers: self.subscription_identifiers,
+            connect_timeout: self.connect_timeout,
         })
     }
 }

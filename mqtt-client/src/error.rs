@@ -135,6 +135,12 @@ pub enum ClientError {
     /// exchange: the driver ends, and what the store holds stays for the next start.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The request was made before the client was ever connected, and no connection could be
+    /// made within the connect timeout
+    /// ([`OptionsBuilder::connect_timeout`](crate::OptionsBuilder::connect_timeout)): the
+    /// last attempt's error, if an attempt ended. Nothing was sent.
+    #[error("{}", describe_never_connected(.0.as_deref()))]
+    NeverConnected(Option<Box<ClientError>>),
     /// The connection ended (and the client does not reconnect): the reason.
     #[error("the connection ended: {0}")]
     Disconnected(Box<mqtt_session::DisconnectReason>),
@@ -149,6 +155,13 @@ impl From<TransportError> for ClientError {
 impl From<std::io::Error> for ClientError {
     fn from(error: std::io::Error) -> Self {
         Self::Io(Arc::new(error))
+    }
+}
+
+fn describe_never_connected(last: Option<&ClientError>) -> String {
+    match last {
+        Some(error) => format!("no connection to the broker could be made in time: {error}"),
+        None => "no connection to the broker could be made in time (no attempt ended yet)".into(),
     }
 }
 

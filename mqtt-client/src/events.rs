@@ -237,14 +237,27 @@ impl Stream for Events {
 /// The readers of events, shared by every handle and the driver.
 #[derive(Debug, Default)]
 pub(crate) struct Listeners {
-    senders: Mutex<Vec<async_channel::Sender<Event>>>,
+    inner: Mutex<Readers>,
+}
+
+#[derive(Debug, Default)]
+struct Readers {
+    senders: Vec<async_channel::Sender<Event>>,
+    /// Messages kept while no `Events` stream exists, for the first one made: those that
+    /// wait for the application's acknowledgement (bounded by our Receive Maximum, since the
+    /// broker sends no more unacknowledged messages than that) and those a dropped
+    /// subscription stream held.
+    held: Vec<Event>,
 }
 
 impl Listeners {
     pub(crate) fn subscribe(self: &Arc<Self>) -> Events {
         let (sender, receiver) = async_channel::unbounded();
-        if let Ok(mut senders) = self.senders.lock() {
-            senders.push(sender);
+        if let Ok(mut readers) = self.inner.lock() {
+            for event in readers.held.drain(..) {
+                let _ = sender.try_send(event);
+            }
+            readers.senders.push(sender);
         }
         Events {
             receiver: Box::pin(receiver),
@@ -254,39 +267,60 @@ impl Listeners {
 
     /// Forgets the readers that are gone.
     fn forget_closed(&self) {
-        if let Ok(mut senders) = self.senders.lock() {
-            senders.retain(|sender| !sender.is_closed());
+        if let Ok(mut readers) = self.inner.lock() {
+            readers.senders.retain(|sender| !sender.is_closed());
         }
     }
 
     /// Hands `event` to every live reader, forgetting the ones that are gone.
     pub(crate) fn emit(&self, event: Event) {
-        let Ok(mut senders) = self.senders.lock() else {
+        if let Ok(mut readers) = self.inner.lock() {
+            readers.emit(event);
+        }
+    }
+
+    /// A message that no subscription stream takes: to the `Events` streams. With none, it is
+    /// held for the first stream made when it needs the application's acknowledgement (never
+    /// acknowledged unseen) or `keep` says so (it was handed to a stream that was dropped
+    /// unread); any other is dropped, as nobody asked for it.
+    pub(crate) fn unclaimed(&self, message: Message, keep: bool) {
+        let Ok(mut readers) = self.inner.lock() else {
             return;
         };
-        senders.retain(|sender| !sender.is_closed());
-        if let Some((last, others)) = senders.split_last() {
-            for sender in others {
-                let _ = sender.try_send(event.clone());
-            }
-            let _ = last.try_send(event);
+        readers.senders.retain(|sender| !sender.is_closed());
+        if !readers.senders.is_empty() {
+            readers.emit(Event::Message(message));
+        } else if keep || message.needs_ack() {
+            readers.held.push(Event::Message(message));
         }
     }
 
     /// Whether anybody listens (so the driver does not build events for nobody).
     pub(crate) fn any(&self) -> bool {
-        self.senders
+        self.inner
             .lock()
-            .map(|senders| senders.iter().any(|sender| !sender.is_closed()))
+            .map(|readers| readers.senders.iter().any(|sender| !sender.is_closed()))
             .unwrap_or(false)
     }
 
     /// Ends every stream.
     pub(crate) fn close(&self) {
-        if let Ok(mut senders) = self.senders.lock() {
-            for sender in senders.drain(..) {
+        if let Ok(mut readers) = self.inner.lock() {
+            for sender in readers.senders.drain(..) {
                 sender.close();
             }
+        }
+    }
+}
+
+impl Readers {
+    fn emit(&mut self, event: Event) {
+        self.senders.retain(|sender| !sender.is_closed());
+        if let Some((last, others)) = self.senders.split_last() {
+            for sender in others {
+                let _ = sender.try_send(event.clone());
+            }
+            let _ = last.try_send(event);
         }
     }
 }
@@ -296,7 +330,7 @@ mod tests {
     use super::*;
 
     fn readers(listeners: &Listeners) -> usize {
-        listeners.senders.lock().map(|s| s.len()).unwrap_or(0)
+        listeners.inner.lock().map(|r| r.senders.len()).unwrap_or(0)
     }
 
     #[test]

@@ -123,6 +123,7 @@ pub mod blocking;
 mod builder;
 mod client;
 mod driver;
+mod engine;
 mod error;
 mod events;
 mod options;

@@ -24,7 +24,7 @@ pub struct Options {
     pub(crate) authenticator: Option<Box<dyn Authenticator>>,
     pub(crate) store: Option<Box<dyn Store>>,
     pub(crate) publish_capacity: usize,
-    pub(crate) subscription_identifiers: bool,
+    pub(crate) connect_timeout: Duration,
 }
 
 impl Options {
@@ -97,3 +97,6 @@ pub(crate) fn generated_id() -> String {
 
 /// How long the driver waits for CONNACK by default.
 pub(crate) const DEFAULT_CONNACK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a request made before the first connection waits for it, by default.
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);

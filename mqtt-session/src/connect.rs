@@ -95,6 +95,11 @@ pub struct SessionConfig {
     pub restore_subscriptions: bool,
     /// Give outgoing topics aliases automatically within the server's Topic Alias Maximum.
     pub auto_topic_alias: bool,
+    /// Give each 5.0 SUBSCRIBE made without a Subscription Identifier one of the session's
+    /// own, when the server takes them, so that [`crate::Session::owners`] tells exactly
+    /// which subscriptions the server sent a message for. Off by default here (the client
+    /// turns it on).
+    pub auto_subscription_identifiers: bool,
     /// How many publishes may wait (disconnected, or for the Receive Maximum).
     pub queue_capacity: usize,
     /// What to do when that queue is full.
@@ -128,6 +133,7 @@ impl SessionConfig {
             lost_session_policy: LostSessionPolicy::ResendAsNew,
             restore_subscriptions: true,
             auto_topic_alias: true,
+            auto_subscription_identifiers: false,
             queue_capacity: 1000,
             queue_full_policy: QueueFullPolicy::RefuseNew,
         }

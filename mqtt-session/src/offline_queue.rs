@@ -78,6 +78,12 @@ impl<T> OfflineQueue<T> {
         }
     }
 
+    /// Takes out the first item for which `matches` is true.
+    pub fn remove_where(&mut self, matches: impl Fn(&T) -> bool) -> Option<T> {
+        let index = self.items.iter().position(matches)?;
+        self.items.remove(index)
+    }
+
     /// The oldest item.
     pub fn front(&self) -> Option<&T> {
         self.items.front()

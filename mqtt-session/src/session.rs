@@ -18,8 +18,8 @@ use mqtt_codec::{
     Auth, AuthProperties, AuthReasonCode, ConnAck, DecodeLimits, Disconnect, DisconnectReasonCode,
     EncodeError, Packet, PacketId, PacketType, ProtocolVersion, PubAck, PubAckReasonCode, PubComp,
     PubCompReasonCode, PubRec, PubRecReasonCode, PubRel, PubRelReasonCode, Publish, QoS, SubAck,
-    Subscribe, SubscribeProperties, SubscriptionOptions, TopicFilter, UnsubAck, Unsubscribe,
-    UnsubscribeProperties,
+    Subscribe, SubscribeProperties, SubscriptionId, SubscriptionOptions, TopicFilter, UnsubAck,
+    Unsubscribe, UnsubscribeProperties,
 };
 
 use crate::auth::{AuthError, Authenticator};
@@ -99,6 +99,8 @@ pub struct Session {
     transmit: OutBuffer,
     next_token: u64,
     next_delivery: u64,
+    /// The next Subscription Identifier to try when the session assigns them.
+    next_subscription_id: u32,
     decode_limits: DecodeLimits,
 }
 
@@ -187,6 +189,7 @@ impl Session {
             transmit: OutBuffer::new(),
             next_token: 1,
             next_delivery: 1,
+            next_subscription_id: 1,
             decode_limits,
             config,
         }
@@ -397,19 +400,87 @@ impl Session {
     }
 
     /// Sends SUBSCRIBE for `filters` (each with its options) and returns the token its
-    /// [`Event::SubscribeDone`] will carry. Needs a connection.
+    /// [`Event::SubscribeDone`] will carry, which also owns the subscriptions it makes (see
+    /// [`Session::owners`]). Needs a connection.
+    ///
+    /// With [`SessionConfig::auto_subscription_identifiers`], a 5.0 SUBSCRIBE without a
+    /// Subscription Identifier gets one of the session's own when the server takes them.
     pub fn subscribe(
         &mut self,
         filters: Vec<(TopicFilter, SubscriptionOptions)>,
         properties: SubscribeProperties,
     ) -> Result<RequestToken, CommandError> {
+        self.subscribe_inner(None, filters, properties)
+    }
+
+    /// [`Session::subscribe`] on behalf of `owner`, the token of an earlier SUBSCRIBE (for
+    /// example one that a lost connection cut off, made again): the subscriptions it makes
+    /// belong to `owner`, not to the token returned.
+    pub fn subscribe_for(
+        &mut self,
+        owner: RequestToken,
+        filters: Vec<(TopicFilter, SubscriptionOptions)>,
+        properties: SubscribeProperties,
+    ) -> Result<RequestToken, CommandError> {
+        self.subscribe_inner(Some(owner), filters, properties)
+    }
+
+    fn subscribe_inner(
+        &mut self,
+        owner: Option<RequestToken>,
+        filters: Vec<(TopicFilter, SubscriptionOptions)>,
+        mut properties: SubscribeProperties,
+    ) -> Result<RequestToken, CommandError> {
         if !matches!(self.state, State::Connected) {
             return Err(CommandError::NotConnected);
         }
+        if properties.subscription_identifier.is_none()
+            && self.config.auto_subscription_identifiers
+            && self.config.version == ProtocolVersion::V5
+            && self.limits.subscription_identifiers_available
+        {
+            properties.subscription_identifier = self.next_subscription_identifier();
+        }
         self.check_subscribe(&filters, &properties)?;
         let token = self.new_request_token();
-        self.send_subscribe(token, filters, properties, false)?;
+        self.send_subscribe(token, owner.unwrap_or(token), filters, properties, false)?;
         Ok(token)
+    }
+
+    /// A Subscription Identifier that no subscription of this session uses (they run from 1
+    /// to 268,435,455 and wrap around).
+    fn next_subscription_identifier(&mut self) -> Option<SubscriptionId> {
+        for _ in 0..=self.subscriptions.granted().len() + self.subscriptions.pending.len() {
+            let candidate = SubscriptionId::new(self.next_subscription_id);
+            self.next_subscription_id = self.next_subscription_id % SubscriptionId::MAX + 1;
+            if !self.subscriptions.uses_identifier(candidate) {
+                return candidate;
+            }
+        }
+        None
+    }
+
+    /// The owners (tokens of the requests that made the subscriptions) that an incoming
+    /// message belongs to, appended to `out`, each once: a message is delivered once per
+    /// subscription the server sent it for, and a filter subscribed again belongs to the
+    /// latest SUBSCRIBE from the moment it is sent. Empty when no subscription of this
+    /// session claims it (for example a message of a resumed session whose subscriptions
+    /// were made by an earlier process).
+    pub fn owners(&self, publish: &Publish, out: &mut Vec<RequestToken>) {
+        self.subscriptions.owners(publish, out);
+    }
+
+    /// Whether any subscription, granted or awaiting its SUBACK, belongs to `owner`.
+    pub fn owns_any(&self, owner: RequestToken) -> bool {
+        self.subscriptions.owns_any(owner)
+    }
+
+    /// Takes back the publish of `token` if it still waits (not yet sent): it will not be
+    /// sent, and no [`Event::PublishDone`] comes for it.
+    pub fn cancel_waiting(&mut self, token: PublishToken) -> Option<Publish> {
+        self.waiting
+            .remove_where(|waiting| waiting.token == token)
+            .map(|waiting| waiting.publish)
     }
 
     fn check_subscribe(
@@ -459,6 +530,7 @@ impl Session {
     fn send_subscribe(
         &mut self,
         token: RequestToken,
+        owner: RequestToken,
         filters: Vec<(TopicFilter, SubscriptionOptions)>,
         properties: SubscribeProperties,
         restore: bool,
@@ -481,6 +553,7 @@ impl Session {
                     filters,
                     properties,
                     restore,
+                    owner,
                 },
             },
         );

@@ -4,10 +4,18 @@
 //! A SUBACK or UNSUBACK is matched to its request by packet identifier [MQTT-2.3.1-7]
 //! [MQTT-3.8.4-2] [MQTT-3.10.4-4] and carries one reason code per filter, in the order of the
 //! request [MQTT-3.8.4-6] [MQTT-3.9.3-1] [MQTT-3.11.3-1].
+//!
+//! Each subscription has an *owner*: the token of the application's request that made it
+//! (kept when the session makes it again). The server holds one subscription per filter
+//! [MQTT-3.8.4-3], so a filter has one owner at a time: the latest SUBSCRIBE for it, from the
+//! moment it is sent (the server may send its retained messages before the SUBACK), or the
+//! earlier owner again when the server refuses it. [`Subscriptions::owners`] says which owners
+//! an incoming message belongs to: a client that hands each owner its messages delivers each
+//! one once per subscription the server sent it for, never twice.
 
 use std::collections::HashMap;
 
-use mqtt_codec::{SubscribeProperties, SubscriptionOptions, TopicFilter};
+use mqtt_codec::{Publish, SubscribeProperties, SubscriptionId, SubscriptionOptions, TopicFilter};
 
 use crate::events::RequestToken;
 
@@ -20,6 +28,8 @@ pub struct Subscription {
     pub options: SubscriptionOptions,
     /// The SUBSCRIBE properties it was made with (Subscription Identifier, user properties).
     pub properties: SubscribeProperties,
+    /// The token of the application's request that made it.
+    pub owner: RequestToken,
 }
 
 /// What a request in flight asked for.
@@ -33,6 +43,8 @@ pub enum RequestKind {
         properties: SubscribeProperties,
         /// Made by the session after the server lost the session.
         restore: bool,
+        /// Who the subscriptions it makes belong to.
+        owner: RequestToken,
     },
     /// An UNSUBSCRIBE.
     Unsubscribe {
@@ -79,5 +91,83 @@ impl Subscriptions {
     /// The granted subscriptions, oldest first.
     pub fn granted(&self) -> &[Subscription] {
         &self.granted
+    }
+
+    /// Whether a subscription, granted or asked for, uses `identifier`.
+    pub fn uses_identifier(&self, identifier: Option<SubscriptionId>) -> bool {
+        let mut used = false;
+        self.for_each_current(|_, id, _| used |= id.is_some() && id == identifier);
+        used
+    }
+
+    /// Appends to `out` the owners that `publish` belongs to, each once.
+    ///
+    /// With Subscription Identifiers in the message, the server says which subscriptions it
+    /// was sent for: their owners take it, and so do the owners of matching subscriptions
+    /// made without an identifier. Without (MQTT 3.x, or a server that sends none), the
+    /// owner of every filter that matches its topic takes it.
+    pub fn owners(&self, publish: &Publish, out: &mut Vec<RequestToken>) {
+        let identifiers = &publish.properties.subscription_identifiers;
+        let topic = &publish.topic;
+        self.for_each_current(|filter, identifier, owner| {
+            let takes = match identifier {
+                Some(id) if !identifiers.is_empty() => identifiers.contains(&id),
+                _ => filter.matches(topic),
+            };
+            if takes && !out.contains(&owner) {
+                out.push(owner);
+            }
+        });
+    }
+
+    /// Whether any subscription, made or asked for, belongs to `owner`.
+    pub fn owns_any(&self, owner: RequestToken) -> bool {
+        let mut found = false;
+        self.for_each_current(|_, _, current| found |= current == owner);
+        found
+    }
+
+    /// Calls `visit` with each filter's current owner and identifier: a SUBSCRIBE awaiting
+    /// its SUBACK owns its filters (the latest one when several do), then the granted
+    /// subscriptions own the filters no SUBSCRIBE awaits.
+    fn for_each_current(
+        &self,
+        mut visit: impl FnMut(&TopicFilter, Option<SubscriptionId>, RequestToken),
+    ) {
+        let asked = || {
+            self.pending
+                .values()
+                .filter_map(|request| match &request.kind {
+                    RequestKind::Subscribe {
+                        filters,
+                        properties,
+                        owner,
+                        ..
+                    } => Some((request.token, filters, properties, *owner)),
+                    RequestKind::Unsubscribe { .. } => None,
+                })
+        };
+        let latest_asking = |filter: &TopicFilter| {
+            asked()
+                .filter(|(_, filters, ..)| filters.iter().any(|(f, _)| f == filter))
+                .map(|(token, ..)| token)
+                .max()
+        };
+        for (token, filters, properties, owner) in asked() {
+            for (filter, _) in filters {
+                if latest_asking(filter) == Some(token) {
+                    visit(filter, properties.subscription_identifier, owner);
+                }
+            }
+        }
+        for subscription in &self.granted {
+            if latest_asking(&subscription.filter).is_none() {
+                visit(
+                    &subscription.filter,
+                    subscription.properties.subscription_identifier,
+                    subscription.owner,
+                );
+            }
+        }
     }
 }

@@ -150,6 +150,7 @@ impl Session {
                     filters,
                     properties,
                     restore,
+                    owner,
                 },
         }) = self.take_request(id, true)
         else {
@@ -171,6 +172,7 @@ impl Session {
                     filter,
                     options,
                     properties: properties.clone(),
+                    owner,
                 });
             } else if restore {
                 // The new session has no such subscription: forget it (the application sees

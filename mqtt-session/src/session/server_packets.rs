@@ -241,6 +241,7 @@ impl Session {
             let sent = checked.and_then(|()| {
                 self.send_subscribe(
                     token,
+                    subscription.owner,
                     vec![(subscription.filter, subscription.options)],
                     subscription.properties,
                     true,
