@@ -171,3 +171,95 @@ impl Subscriptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqtt_codec::{QoS, TopicName};
+
+    fn publish(topic: &str, identifiers: &[u32]) -> Publish {
+        let mut publish = Publish::new(TopicName::try_from(topic).unwrap(), "x", QoS::AtMostOnce);
+        publish.properties.subscription_identifiers = identifiers
+            .iter()
+            .map(|id| SubscriptionId::new(*id).unwrap())
+            .collect();
+        publish
+    }
+
+    fn granted(filter: &str, identifier: Option<u32>, owner: u64) -> Subscription {
+        Subscription {
+            filter: TopicFilter::try_from(filter).unwrap(),
+            options: SubscriptionOptions::new(QoS::AtLeastOnce),
+            properties: SubscribeProperties {
+                subscription_identifier: identifier.and_then(SubscriptionId::new),
+                ..Default::default()
+            },
+            owner: RequestToken(owner),
+        }
+    }
+
+    fn asking(subscriptions: &mut Subscriptions, packet_id: u16, filter: &str, owner: u64) {
+        let request = Request {
+            token: RequestToken(100 + u64::from(packet_id)),
+            kind: RequestKind::Subscribe {
+                filters: vec![(
+                    TopicFilter::try_from(filter).unwrap(),
+                    SubscriptionOptions::new(QoS::AtLeastOnce),
+                )],
+                properties: SubscribeProperties::default(),
+                restore: false,
+                owner: RequestToken(owner),
+            },
+        };
+        subscriptions.pending.insert(packet_id, request);
+    }
+
+    fn owners(subscriptions: &Subscriptions, publish: &Publish) -> Vec<u64> {
+        let mut out = Vec::new();
+        subscriptions.owners(publish, &mut out);
+        out.iter().map(|owner| owner.get()).collect()
+    }
+
+    #[test]
+    fn every_matching_filter_without_identifiers_each_owner_once() {
+        let mut subscriptions = Subscriptions::default();
+        subscriptions.grant(granted("a/#", None, 1));
+        subscriptions.grant(granted("a/+", None, 2));
+        subscriptions.grant(granted("a/b", None, 2));
+        assert_eq!(owners(&subscriptions, &publish("a/b", &[])), [1, 2]);
+        assert_eq!(owners(&subscriptions, &publish("c", &[])), [0u64; 0]);
+    }
+
+    #[test]
+    fn identifiers_say_which_subscriptions_the_server_sent_it_for() {
+        let mut subscriptions = Subscriptions::default();
+        subscriptions.grant(granted("a/#", Some(1), 1));
+        subscriptions.grant(granted("a/b", Some(2), 2));
+        subscriptions.grant(granted("a/+", None, 3));
+        // Both filters with identifiers match, but the server says only subscription 2 did
+        // (subscription 1 may have No Local, and this be our own message).
+        assert_eq!(owners(&subscriptions, &publish("a/b", &[2])), [2, 3]);
+    }
+
+    #[test]
+    fn shared_subscriptions_match_their_filter() {
+        let mut subscriptions = Subscriptions::default();
+        subscriptions.grant(granted("$share/g/jobs/+", None, 1));
+        assert_eq!(owners(&subscriptions, &publish("jobs/1", &[])), [1]);
+    }
+
+    #[test]
+    fn a_filter_subscribed_again_belongs_to_the_latest_subscribe_from_its_sending() {
+        let mut subscriptions = Subscriptions::default();
+        subscriptions.grant(granted("a", None, 1));
+        asking(&mut subscriptions, 7, "a", 2);
+        asking(&mut subscriptions, 8, "a", 3);
+        assert_eq!(owners(&subscriptions, &publish("a", &[])), [3]);
+        assert!(!subscriptions.owns_any(RequestToken(1)));
+        assert!(!subscriptions.owns_any(RequestToken(2)));
+        // Both refused: the filter is the first owner's again.
+        subscriptions.pending.clear();
+        assert_eq!(owners(&subscriptions, &publish("a", &[])), [1]);
+        assert!(subscriptions.owns_any(RequestToken(1)));
+    }
+}
