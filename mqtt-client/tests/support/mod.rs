@@ -22,3 +22,5 @@ pub async fn within<T>(future: impl Future<Output = T>) -> T {
 pub mod scripted;
 
 pub mod mini_broker;
+
+pub mod setup;
