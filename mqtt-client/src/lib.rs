@@ -20,9 +20,16 @@
 //! - Manual acknowledgement on request ([`OptionsBuilder::manual_ack`], [`Client::acknowledge`]).
 //! - Reconnection with exponential back-off and jitter (1 s doubling to 120 s), fail-over
 //!   between several brokers (and to the server an MQTT 5.0 broker names in a Server
-//!   Reference), unacknowledged publishes sent again (DUP), subscriptions
-//!   restored when the broker lost the session; every attempt, connection and loss is an
-//!   [`Event`].
+//!   Reference when it says "Use another server" or "Server moved"), unacknowledged
+//!   publishes sent again (DUP), subscriptions restored when the broker lost the session;
+//!   every attempt, connection and loss is an [`Event`]. A dead link (no PINGRESP) is left
+//!   at once, its unwritten bytes dropped (what they carried stays to be sent again).
+//! - Requests made before the client was ever connected fail after
+//!   [`OptionsBuilder::connect_timeout`] (30 s) with the last connection error
+//!   ([`ClientError::NeverConnected`]), instead of waiting for ever on a broker that cannot
+//!   be reached.
+//! - Every decision is made by a sans-IO engine with the time passed in (unit-tested
+//!   deterministically); the [`Driver`] only reads, writes, sleeps and hands results over.
 //! - No self-deadlock: the driver never waits for the application (messages and events queue
 //!   without bound until read), so a task may publish from inside its message loop.
 //!
