@@ -300,7 +300,8 @@ impl OptionsBuilder {
         self
     }
 
-    /// How long to wait for PINGRESP. Default: the keep-alive interval.
+    /// How long to wait for PINGRESP. Default: half the keep-alive interval (a silent link is
+    /// then found dead within 1.5 intervals of the last byte received).
     pub fn pingresp_timeout(mut self, timeout: Duration) -> Self {
         self.pingresp_timeout = Some(timeout);
         self

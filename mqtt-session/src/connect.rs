@@ -61,8 +61,10 @@ pub struct SessionConfig {
     pub empty_state_may_resume: bool,
     /// Keep alive in seconds (0: off).
     pub keep_alive: u16,
-    /// How long to wait for a PINGRESP before the connection counts as dead; `None`: as long
-    /// as the keep-alive period.
+    /// How long to wait for a PINGRESP before the connection counts as dead; `None`: half the
+    /// keep-alive period. The PINGREQ goes out one period after the last packet sent or the
+    /// last byte received, whichever is earlier, so with the default a link that goes silent
+    /// is found dead within 1.5 periods of the last byte received.
     pub pingresp_timeout: Option<Duration>,
     /// How long to wait for CONNACK (and any AUTH exchange) after CONNECT.
     pub connack_timeout: Duration,

@@ -1,13 +1,18 @@
-//! Keep alive: a PINGREQ when nothing was sent for a keep-alive period, and a dead link
-//! detected when the PINGRESP does not come.
+//! Keep alive: a PINGREQ when nothing was sent, or nothing received, for a keep-alive
+//! period, and a dead link detected when the PINGRESP does not come.
 //!
 //! The client must send some control packet within every keep-alive period
-//! [MQTT-3.1.2-23] (3.1.1) [MQTT-3.1.2-20] (5.0), so the PINGREQ is due one period after the
-//! last packet *sent*, whatever was received meanwhile. The server's keep alive, when its
-//! CONNACK carries one, replaces ours [MQTT-3.1.2-21] [MQTT-3.2.2-21]. A PINGRESP that has
-//! not come within the configured wait after the PINGREQ marks the connection dead; any byte
-//! received meanwhile proves the link alive and restarts that wait, so a PINGRESP queued
-//! behind a large message is not a false alarm.
+//! [MQTT-3.1.2-23] (3.1.1) [MQTT-3.1.2-20] (5.0), so a PINGREQ is due one period after the
+//! last packet *sent*. One is also due one period after the last byte *received*: a client
+//! that keeps sending (a QoS 0 flood) to a server that sends nothing back would otherwise
+//! never ask, and a half-open link would go unnoticed. The server's keep alive, when its
+//! CONNACK carries one, replaces ours [MQTT-3.1.2-21] [MQTT-3.2.2-21].
+//!
+//! A PINGRESP that has not come within the wait after the PINGREQ (half the period unless
+//! configured otherwise, see [`crate::SessionConfig::pingresp_timeout`]) marks the
+//! connection dead: so a link that goes silent is found dead at most 1.5 periods after the
+//! last byte received. Any byte received meanwhile proves the link alive and restarts that
+//! wait, so a PINGRESP queued behind a large message is not a false alarm.
 
 use std::time::{Duration, Instant};
 
@@ -93,9 +98,10 @@ impl KeepAlive {
             Some(sent) => sent
                 .max(self.last_received)
                 .checked_add(self.pingresp_timeout),
-            None => self
-                .interval
-                .and_then(|interval| self.last_sent.checked_add(interval)),
+            None => self.interval.and_then(|interval| {
+                // Whichever way has been quiet longer decides.
+                self.last_sent.min(self.last_received).checked_add(interval)
+            }),
         }
     }
 
@@ -119,7 +125,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pings_only_after_a_period_without_sending() {
+    fn pings_a_period_after_the_last_packet_sent() {
         let start = Instant::now();
         let at = |seconds| start + Duration::from_secs(seconds);
         let mut timer = KeepAlive::new(10, Duration::from_secs(5), start);
@@ -137,6 +143,23 @@ mod tests {
         timer.on_pingresp();
         assert!(!timer.ping_outstanding());
         assert_eq!(timer.deadline(), Some(at(26)));
+    }
+
+    #[test]
+    fn pings_a_period_after_the_last_byte_received_even_while_sending() {
+        let start = Instant::now();
+        let at = |seconds| start + Duration::from_secs(seconds);
+        let mut timer = KeepAlive::new(10, Duration::from_secs(5), start);
+        timer.on_received(at(2));
+        for second in 1..=11 {
+            timer.on_sent(at(second));
+        }
+        assert_eq!(timer.deadline(), Some(at(12)));
+        assert_eq!(timer.check(at(12)), KeepAliveAction::SendPing);
+        timer.on_ping_sent(at(12));
+        timer.on_sent(at(13));
+        assert_eq!(timer.check(at(16)), KeepAliveAction::Nothing);
+        assert_eq!(timer.check(at(17)), KeepAliveAction::Dead);
     }
 
     #[test]

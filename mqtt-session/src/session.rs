@@ -304,10 +304,13 @@ impl Session {
         Ok(())
     }
 
+    /// How long a PINGRESP is awaited under a keep alive of `keep_alive` seconds: as
+    /// configured, else half the period, so that a silent link is found dead within 1.5
+    /// periods of the last byte received (the PINGREQ goes out after one).
     fn pingresp_timeout(&self, keep_alive: u16) -> Duration {
         self.config
             .pingresp_timeout
-            .unwrap_or(Duration::from_secs(u64::from(keep_alive.max(1))))
+            .unwrap_or(Duration::from_secs(u64::from(keep_alive)) / 2)
     }
 
     /// Accepts an application message to publish and returns the token its
