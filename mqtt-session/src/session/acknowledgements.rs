@@ -23,16 +23,22 @@ impl Session {
         Ok(())
     }
 
+    /// A PUBREC. Only a successful one (reason code below 0x80) gets a PUBREL
+    /// [MQTT-4.3.3-4]: a failed one ends the exchange, whatever stage it was in.
     pub(super) fn on_pubrec(&mut self, pubrec: PubRec) -> Result<(), ProtocolError> {
         let packet_id = pubrec.packet_id;
         let id = packet_id.get();
+        let failed = pubrec.code.is_error();
         match self.inflight.get(id).map(|e| (e.publish.qos, e.stage)) {
             Some((QoS::ExactlyOnce, Stage::Published)) => {}
-            Some((QoS::ExactlyOnce, Stage::Released)) => {
+            Some((QoS::ExactlyOnce, Stage::Released)) if !failed => {
                 // Our PUBREL crossed a repeated PUBREC: send it again.
                 self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
                 return Ok(());
             }
+            Some((QoS::ExactlyOnce, Stage::Released)) => {}
+            // A failed PUBREC for nothing of ours needs no answer: there is no flow to end.
+            None if failed => return Ok(()),
             None if self.config.version == ProtocolVersion::V5 => {
                 self.write_reply(Packet::PubRel(PubRel {
                     packet_id,
@@ -48,8 +54,9 @@ impl Session {
                 });
             }
         }
-        if pubrec.code.is_error() {
-            // Treated as acknowledged, never sent again [MQTT-4.4.0-2].
+        if failed {
+            // Treated as acknowledged, never sent again [MQTT-4.4.0-2]; the server refused
+            // it, so the publisher hears so even after an earlier successful PUBREC.
             self.finish_outgoing(id, Err(PublishError::RejectedPubRec(pubrec)));
             return Ok(());
         }
