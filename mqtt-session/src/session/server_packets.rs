@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// The smallest Maximum Packet Size a server may announce: the largest packet the session
+/// must be able to send whatever happens is a 5.0 acknowledgement (PUBACK, PUBREC, PUBREL,
+/// PUBCOMP) with a reason code other than Success, its properties left out: 5 bytes. Below
+/// that, such acknowledgements (and, below 4, every one; below 2, PINGREQ) would be dropped.
+const SMALLEST_SERVER_PACKET_LIMIT: u32 = 5;
+
 impl Session {
     pub(super) fn handle_packet(
         &mut self,
@@ -71,6 +77,11 @@ impl Session {
             return Ok(());
         }
         let v5 = self.config.version == ProtocolVersion::V5;
+        if let Some(maximum) = connack.properties.maximum_packet_size.filter(|_| v5) {
+            if maximum.get() < SMALLEST_SERVER_PACKET_LIMIT {
+                return Err(ProtocolError::MaximumPacketSizeTooSmall(maximum.get()));
+            }
+        }
         if v5 {
             if let Some(authenticator) = self.authenticator.as_mut() {
                 let method = authenticator.method().to_owned();

@@ -213,7 +213,8 @@ impl Session {
             return;
         }
         let stripped = strip_optional_properties(packet);
-        // Without its optional properties, a reply is a few bytes: it fits any limit, and a
+        // Without its optional properties, an acknowledgement, PINGREQ or DISCONNECT is at
+        // most 5 bytes: it fits any limit a CONNACK may set (smaller ones are refused), and a
         // failure here has nowhere to be reported but the connection itself.
         let _ = stripped.encode(version, maximum, self.transmit.tail_mut());
     }
