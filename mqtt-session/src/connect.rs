@@ -140,7 +140,7 @@ impl SessionConfig {
         // Only what CONNECT announces is enforced: 0 is never announced.
         self.maximum_packet_size
             .filter(|maximum| *maximum > 0)
-            .unwrap_or(MAX_PACKET_SIZE)
+            .unwrap_or(mqtt_codec::MAX_PACKET_SIZE)
     }
 
     /// The Receive Maximum in force for incoming QoS 1/2 messages: ours on MQTT 5.0 (0 counts
@@ -194,10 +194,6 @@ impl SessionConfig {
         }
     }
 }
-
-/// The largest packet MQTT can carry: a remaining length of 268,435,455 plus the 5-byte fixed
-/// header.
-pub const MAX_PACKET_SIZE: u32 = 268_435_455 + 5;
 
 /// What the server allows on this connection, from its CONNACK (MQTT 5.0 properties; the
 /// protocol's defaults for absent ones and for 3.x servers).

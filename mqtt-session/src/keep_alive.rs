@@ -50,11 +50,6 @@ impl KeepAlive {
         }
     }
 
-    /// The keep-alive period in force, if any.
-    pub fn interval(&self) -> Option<Duration> {
-        self.interval
-    }
-
     /// Replaces the period (the server's keep alive from CONNACK).
     pub fn set_interval(&mut self, seconds: u16) {
         self.interval = (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)));
@@ -84,11 +79,6 @@ impl KeepAlive {
     /// A PINGRESP arrived.
     pub fn on_pingresp(&mut self) {
         self.ping_sent = None;
-    }
-
-    /// Whether a PINGREQ is waiting for its PINGRESP.
-    pub fn ping_outstanding(&self) -> bool {
-        self.ping_sent.is_some()
     }
 
     /// The next instant at which [`KeepAlive::check`] has something to do.
@@ -141,8 +131,9 @@ mod tests {
         timer.on_received(at(20));
         assert_eq!(checks(&timer)[3..], [Nothing, Dead]);
         timer.on_pingresp();
-        assert!(!timer.ping_outstanding());
+        // No longer waiting: the next PINGREQ is a period after the last one.
         assert_eq!(timer.deadline(), Some(at(26)));
+        assert_eq!(timer.check(at(25)), Nothing);
     }
 
     #[test]
@@ -168,7 +159,7 @@ mod tests {
         let mut timer = KeepAlive::new(0, Duration::from_secs(5), start);
         assert_eq!(timer.deadline(), None);
         timer.set_interval(3);
-        assert_eq!(timer.interval(), Some(Duration::from_secs(3)));
+        assert_eq!(timer.deadline(), Some(start + Duration::from_secs(3)));
         assert_eq!(
             timer.check(start + Duration::from_secs(3)),
             KeepAliveAction::SendPing
