@@ -10,6 +10,7 @@ use crate::store::StoreError;
 
 /// A command the session refused; nothing was sent or queued.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CommandError {
     /// The command needs a connection (CONNACK received) and there is none.
     #[error("not connected: wait for the CONNACK of a connection")]
@@ -119,6 +120,7 @@ pub enum CommandError {
 
 /// Why an accepted publish did not complete.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PublishError {
     /// The server refused it: PUBACK with a reason code of 0x80 or more.
     #[error("the server refused the message: PUBACK {}", .0.code)]
@@ -145,6 +147,7 @@ pub enum PublishError {
 /// DISCONNECT carrying [`ProtocolError::disconnect_reason`] on MQTT 5.0 [MQTT-4.8.0-1]
 /// [MQTT-4.13.2-1].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// The bytes are not a valid packet (malformed, too large...).
     #[error("invalid packet from the server: {0}")]

@@ -31,7 +31,7 @@
 //! // Connect: the session writes CONNECT.
 //! session.connect(now).unwrap();
 //! let mut wire = BytesMut::new();
-//! session.poll_transmit(now, &mut wire);
+//! assert!(session.poll_transmit(now, &mut wire) > 0);
 //! assert_eq!(wire[0] >> 4, 1, "CONNECT first");
 //!
 //! // The broker answers CONNACK (here encoded by hand with the codec).
@@ -44,7 +44,7 @@
 //! let topic = TopicName::try_from("sensors/7/temperature").unwrap();
 //! let token = session.publish(Publish::new(topic, "21.5", QoS::AtLeastOnce)).unwrap();
 //! wire.clear();
-//! session.poll_transmit(now, &mut wire);
+//! assert!(session.poll_transmit(now, &mut wire) > 0);
 //! assert_eq!(wire[0] >> 4, 3, "PUBLISH");
 //!
 //! // The broker's PUBACK completes it.

@@ -675,6 +675,7 @@ impl Session {
 
     /// Takes the bytes to write to the network, appended to `out`; returns how many.
     /// `now` is when they are written (the keep-alive timer counts from it).
+    #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, out: &mut BytesMut) -> usize {
         let len = self.transmit.len();
         if len > 0 {
@@ -686,6 +687,7 @@ impl Session {
 
     /// Like [`Session::poll_transmit`], but large payloads stay references to the
     /// application's bytes: write `out` with a vectored write and nothing is copied.
+    #[must_use]
     pub fn poll_transmit_buffer(&mut self, now: Instant, out: &mut OutBuffer) -> usize {
         let len = self.transmit.len();
         if len > 0 {
@@ -709,11 +711,13 @@ impl Session {
     }
 
     /// The next event, if any.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// When [`Session::handle_timeout`] must be called next, if ever.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Disconnected => None,

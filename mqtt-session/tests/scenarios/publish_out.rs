@@ -539,3 +539,26 @@ fn a_large_payload_goes_out_by_reference_and_in_order() {
         h.expect_silent();
     }
 }
+
+#[test]
+fn a_completed_publish_tells_the_server_s_reason_code_and_string() {
+    let mut h = Harness::connected(config(V5));
+    h.publish_all("t", &[("0", QoS::AtMostOnce), ("1", QoS::AtLeastOnce)]);
+    h.sent();
+    let mut puback = PubAck::new(id(1));
+    puback.code = PubAckReasonCode::NoMatchingSubscribers;
+    puback.properties.reason_string = Some("nobody listens".into());
+    h.broker(puback).unwrap();
+    let acks: Vec<(u8, Option<String>)> = done(&h.events())
+        .into_iter()
+        .map(|(_, result)| {
+            let ack = result.unwrap();
+            (ack.reason_code(), ack.reason_string().map(str::to_owned))
+        })
+        .collect();
+    assert_eq!(
+        acks,
+        [(0, None), (0x10, Some("nobody listens".to_owned()))],
+        "QoS 0 written, then the PUBACK (0x10 is a success)"
+    );
+}

@@ -197,7 +197,12 @@ impl Harness {
 
     /// The bytes the client wrote since the last look.
     pub fn sent_bytes(&mut self) -> Vec<u8> {
-        self.session.poll_transmit(self.now, &mut self.written);
+        let count = self.session.poll_transmit(self.now, &mut self.written);
+        assert_eq!(
+            count,
+            self.written.len(),
+            "poll_transmit counts what it appends"
+        );
         let bytes = self.written.to_vec();
         self.written.clear();
         bytes
