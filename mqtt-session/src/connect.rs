@@ -88,7 +88,7 @@ pub struct SessionConfig {
     pub topic_alias_maximum: u16,
     /// Bound on outgoing QoS 1/2 messages in flight, on top of the server's Receive Maximum
     /// (the only bound with 3.x servers, which announce none).
-    pub max_inflight: u16,
+    pub max_in_flight: u16,
     /// Who acknowledges incoming messages.
     pub ack_mode: AckMode,
     /// What to do with unacknowledged publishes when the server lost the session.
@@ -125,7 +125,7 @@ impl SessionConfig {
             receive_maximum: u16::MAX,
             maximum_packet_size: None,
             topic_alias_maximum: 10,
-            max_inflight: u16::MAX,
+            max_in_flight: u16::MAX,
             ack_mode: AckMode::Automatic,
             lost_session_policy: LostSessionPolicy::ResendAsNew,
             restore_subscriptions: true,

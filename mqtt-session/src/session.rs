@@ -29,8 +29,8 @@ use crate::events::{
     AckToken, DisconnectReason, Event, Message, PublishAck, PublishToken, RequestLost, RequestToken,
 };
 use crate::flow_control::InFlightWindow;
+use crate::in_flight::{InFlight, Outgoing, Stage};
 use crate::incoming::{AckReply, Incoming, Qos2State};
-use crate::inflight::{Inflight, Outgoing, Stage};
 use crate::keep_alive::{KeepAlive, KeepAliveAction};
 use crate::offline_queue::{OfflineQueue, Queued};
 use crate::out_buffer::OutBuffer;
@@ -88,7 +88,7 @@ pub struct Session {
     limits_generation: u64,
     keep_alive: Option<KeepAlive>,
     ids: PacketIdAllocator,
-    inflight: Inflight,
+    in_flight: InFlight,
     out_window: InFlightWindow,
     waiting: OfflineQueue<Waiting>,
     out_aliases: OutgoingAliases,
@@ -107,7 +107,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("state", &self.state)
             .field("client_id", &self.config.client_id)
-            .field("in_flight", &self.inflight.len())
+            .field("in_flight", &self.in_flight.len())
             .field("waiting", &self.waiting.len())
             .finish_non_exhaustive()
     }
@@ -140,7 +140,7 @@ impl Session {
             } else {
                 Stage::Published
             };
-            session.inflight.insert(
+            session.in_flight.insert(
                 Outgoing {
                     token,
                     order: entry.order,
@@ -166,7 +166,7 @@ impl Session {
         };
         Self {
             waiting: OfflineQueue::new(config.queue_capacity, config.queue_full_policy),
-            out_window: InFlightWindow::new(config.max_inflight),
+            out_window: InFlightWindow::new(config.max_in_flight),
             authenticator: None,
             store,
             state: State::Disconnected,
@@ -178,7 +178,7 @@ impl Session {
             limits_generation: 0,
             keep_alive: None,
             ids: PacketIdAllocator::new(),
-            inflight: Inflight::new(),
+            in_flight: InFlight::new(),
             out_aliases: OutgoingAliases::new(),
             incoming,
             subscriptions: Subscriptions::default(),
@@ -225,7 +225,7 @@ impl Session {
     /// The outgoing QoS 1/2 publishes in flight (sent, not fully acknowledged), in order of
     /// sending; after [`Session::with_store`], these include the ones restored from the store.
     pub fn in_flight(&self) -> impl Iterator<Item = (PublishToken, &Publish)> {
-        self.inflight
+        self.in_flight
             .iter()
             .map(|entry| (entry.token, &entry.publish))
     }

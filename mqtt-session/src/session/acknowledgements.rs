@@ -5,7 +5,7 @@ use super::*;
 impl Session {
     pub(super) fn on_puback(&mut self, puback: PubAck) -> Result<(), ProtocolError> {
         let id = puback.packet_id.get();
-        match self.inflight.get(id) {
+        match self.in_flight.get(id) {
             Some(entry) if entry.publish.qos == QoS::AtLeastOnce => {}
             _ => {
                 return Err(ProtocolError::UnknownPacketId {
@@ -29,7 +29,7 @@ impl Session {
         let packet_id = pubrec.packet_id;
         let id = packet_id.get();
         let failed = pubrec.code.is_error();
-        match self.inflight.get(id).map(|e| (e.publish.qos, e.stage)) {
+        match self.in_flight.get(id).map(|e| (e.publish.qos, e.stage)) {
             Some((QoS::ExactlyOnce, Stage::Published)) => {}
             Some((QoS::ExactlyOnce, Stage::Released)) if !failed => {
                 // Our PUBREL crossed a repeated PUBREC: send it again.
@@ -60,19 +60,19 @@ impl Session {
             self.finish_outgoing(id, Err(PublishError::RejectedPubRec(pubrec)));
             return Ok(());
         }
-        let order = self.inflight.take_order();
+        let order = self.in_flight.take_order();
         if let Err(error) = self.store.release_outgoing(packet_id, order) {
             self.store_failed(error);
             return Ok(());
         }
-        self.inflight.release(id, order);
+        self.in_flight.release(id, order);
         self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
         Ok(())
     }
 
     pub(super) fn on_pubcomp(&mut self, pubcomp: PubComp) -> Result<(), ProtocolError> {
         let id = pubcomp.packet_id.get();
-        match self.inflight.get(id) {
+        match self.in_flight.get(id) {
             Some(entry) if entry.stage == Stage::Released => {}
             _ => {
                 return Err(ProtocolError::UnknownPacketId {
@@ -94,7 +94,7 @@ impl Session {
 
     /// [`Session::finish_outgoing`] without sending what waits (for the pump itself).
     pub(super) fn complete_outgoing(&mut self, id: u16, result: Result<PublishAck, PublishError>) {
-        let Some(entry) = self.inflight.remove(id) else {
+        let Some(entry) = self.in_flight.remove(id) else {
             return;
         };
         if let Some(packet_id) = entry.packet_id() {

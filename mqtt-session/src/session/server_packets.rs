@@ -148,7 +148,7 @@ impl Session {
         self.out_window.reset(
             self.limits
                 .receive_maximum
-                .min(self.config.max_inflight.max(1)),
+                .min(self.config.max_in_flight.max(1)),
         );
         self.out_aliases.reset(if self.config.auto_topic_alias {
             self.limits.topic_alias_maximum
@@ -164,7 +164,7 @@ impl Session {
             connack,
         }));
         if session_present {
-            self.inflight.mark_all_unsent();
+            self.in_flight.mark_all_unsent();
         } else {
             self.discard_session_state()?;
             if !matches!(self.state, State::Connected) {
@@ -190,8 +190,8 @@ impl Session {
     /// unacknowledged publishes are sent again as new or failed, as configured.
     pub(super) fn discard_session_state(&mut self) -> Result<(), ProtocolError> {
         self.incoming.discard_session();
-        let had_state = !self.inflight.is_empty() || self.established;
-        let entries = self.inflight.drain();
+        let had_state = !self.in_flight.is_empty() || self.established;
+        let entries = self.in_flight.drain();
         for entry in &entries {
             if let Some(id) = entry.packet_id() {
                 self.ids.release(id);
