@@ -199,11 +199,7 @@ fn only_connack_may_come_before_connack() {
             // 3.1.1 just closes the network connection.
             h.expect_silent();
         }
-        assert!(matches!(
-            h.events().as_slice(),
-            [Event::Disconnected(DisconnectReason::ProtocolViolation(_))]
-        ));
-        assert_eq!(h.session.state(), ConnectionState::Disconnected);
+        h.expect_ended_by_violation();
     }
 }
 
@@ -418,11 +414,7 @@ fn a_connack_maximum_packet_size_too_small_for_an_acknowledgement_is_a_protocol_
         }
         // DISCONNECT 0x82 Protocol Error.
         assert_eq!(h.sent_bytes(), [0xE0, 0x01, 0x82], "size {size}");
-        assert!(matches!(
-            h.events().as_slice(),
-            [Event::Disconnected(DisconnectReason::ProtocolViolation(_))]
-        ));
-        assert_eq!(h.session.state(), ConnectionState::Disconnected);
+        h.expect_ended_by_violation();
     }
 }
 

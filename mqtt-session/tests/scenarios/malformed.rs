@@ -2,7 +2,7 @@
 //! the matching reason code on 5.0) and the application is told why.
 
 use mqtt_codec::{Disconnect, DisconnectReasonCode, Packet, ProtocolVersion};
-use mqtt_session::{DisconnectReason, Event, ProtocolError};
+use mqtt_session::ProtocolError;
 
 use crate::support::*;
 
@@ -20,14 +20,7 @@ fn refused(version: ProtocolVersion, bytes: &[u8], code: DisconnectReasonCode) -
     } else {
         h.expect_silent();
     }
-    assert!(matches!(
-        h.events().as_slice(),
-        [Event::Disconnected(DisconnectReason::ProtocolViolation(_))]
-    ));
-    assert_eq!(
-        h.session.state(),
-        mqtt_session::ConnectionState::Disconnected
-    );
+    h.expect_ended_by_violation();
     error
 }
 
@@ -170,10 +163,7 @@ fn well_formed_5_0_packets_that_break_a_rule_end_the_connection_with_that_rule_s
         assert!(matches!(error, ProtocolError::Decode(_)), "{what}: {error}");
         // DISCONNECT, remaining length 1, the reason code.
         assert_eq!(h.sent_bytes(), [0xE0, 0x01, code.code()], "{what}");
-        assert!(matches!(
-            h.events().as_slice(),
-            [Event::Disconnected(DisconnectReason::ProtocolViolation(_))]
-        ));
+        h.expect_ended_by_violation();
     }
 }
 

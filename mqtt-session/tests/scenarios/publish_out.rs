@@ -401,10 +401,7 @@ fn a_failed_pubrec_after_a_successful_one_gets_no_pubrel_and_fails_the_publish()
     // fails ends the exchange as refused.
     shows!("5.0", "MQTT-4.3.3-4");
     let mut h = Harness::connected(config(V5));
-    let token = h
-        .session
-        .publish(message("t", "1", QoS::ExactlyOnce))
-        .unwrap();
+    let token = h.publish_all("t", &[("1", QoS::ExactlyOnce)])[0];
     h.sent();
     h.broker(PubRec::new(id(1))).unwrap();
     h.expect_sent([PubRel::new(id(1))]);
