@@ -84,7 +84,7 @@ pub struct OptionsBuilder {
     receive_maximum: u16,
     maximum_packet_size: Option<u32>,
     topic_alias_maximum: u16,
-    max_inflight: u16,
+    max_in_flight: u16,
 }
 
 impl Default for OptionsBuilder {
@@ -121,7 +121,7 @@ impl Default for OptionsBuilder {
             receive_maximum: u16::MAX,
             maximum_packet_size: None,
             topic_alias_maximum: 10,
-            max_inflight: u16::MAX,
+            max_in_flight: u16::MAX,
         }
     }
 }
@@ -312,7 +312,8 @@ impl OptionsBuilder {
         self
     }
 
-    /// How long to wait for PINGRESP. Default: the keep-alive interval.
+    /// How long to wait for PINGRESP. Default: half the keep-alive interval (a silent link is
+    /// then found dead within 1.5 intervals of the last byte received).
     pub fn pingresp_timeout(mut self, timeout: Duration) -> Self {
         self.pingresp_timeout = Some(timeout);
         self
@@ -332,8 +333,8 @@ impl OptionsBuilder {
     /// broker may drop what comes beyond it while acknowledging it as usual (mosquitto 2.0
     /// does, for more than its `max_inflight_messages`, default 20; its log says
     /// "rc151", quota exceeded).
-    pub fn max_inflight(mut self, count: u16) -> Self {
-        self.max_inflight = count;
+    pub fn max_in_flight(mut self, count: u16) -> Self {
+        self.max_in_flight = count;
         self
     }
 
@@ -488,9 +489,9 @@ impl OptionsBuilder {
                 option: "publish_capacity",
             });
         }
-        if self.max_inflight == 0 {
+        if self.max_in_flight == 0 {
             return Err(OptionsError::ZeroCapacity {
-                option: "max_inflight",
+                option: "max_in_flight",
             });
         }
         if self.receive_maximum == 0 {
@@ -538,7 +539,7 @@ impl OptionsBuilder {
         session.receive_maximum = self.receive_maximum;
         session.maximum_packet_size = self.maximum_packet_size;
         session.topic_alias_maximum = self.topic_alias_maximum;
-        session.max_inflight = self.max_inflight;
+        session.max_in_flight = self.max_in_flight;
         session.ack_mode = if self.manual_ack {
             AckMode::Manual
         } else {

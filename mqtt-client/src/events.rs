@@ -9,10 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_lite::Stream;
-use mqtt_codec::{
-    Auth, PubAck, PubComp, PubRec, Publish, PublishProperties, QoS, SubAck, TopicFilter, TopicName,
-    UnsubAck,
-};
+use mqtt_codec::{Auth, Publish, PublishProperties, QoS, SubAck, TopicFilter, TopicName, UnsubAck};
 use mqtt_session::{AckToken, Connected, DisconnectReason};
 use mqtt_transport::BrokerAddress;
 
@@ -81,53 +78,9 @@ impl Message {
     }
 }
 
-/// How a publish completed: its acknowledgement from the broker.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Published {
-    /// QoS 0: written to the connection.
-    Written,
-    /// QoS 1: the broker's PUBACK (reason code below 0x80).
-    PubAck(PubAck),
-    /// QoS 2: the broker's PUBCOMP (after a PUBREC below 0x80).
-    PubComp(PubComp),
-    /// QoS 2: the broker took the message (PUBREC) but lost the session before PUBCOMP; it
-    /// owns the message and nothing is sent again.
-    Received(PubRec),
-}
-
-impl Published {
-    /// The MQTT 5.0 reason code of the acknowledgement (0 for QoS 0, and always 0 on 3.x:
-    /// 0x10 "No matching subscribers" is a success too).
-    pub fn reason_code(&self) -> u8 {
-        match self {
-            Self::Written => 0,
-            Self::PubAck(ack) => ack.code.code(),
-            Self::PubComp(ack) => ack.code.code(),
-            Self::Received(ack) => ack.code.code(),
-        }
-    }
-
-    /// The broker's reason string, if it sent one (MQTT 5.0).
-    pub fn reason_string(&self) -> Option<&str> {
-        match self {
-            Self::Written => None,
-            Self::PubAck(ack) => ack.properties.reason_string.as_deref(),
-            Self::PubComp(ack) => ack.properties.reason_string.as_deref(),
-            Self::Received(ack) => ack.properties.reason_string.as_deref(),
-        }
-    }
-}
-
-impl From<mqtt_session::PublishAck> for Published {
-    fn from(ack: mqtt_session::PublishAck) -> Self {
-        match ack {
-            mqtt_session::PublishAck::Written => Self::Written,
-            mqtt_session::PublishAck::PubAck(ack) => Self::PubAck(ack),
-            mqtt_session::PublishAck::PubComp(ack) => Self::PubComp(ack),
-            mqtt_session::PublishAck::Received(ack) => Self::Received(ack),
-        }
-    }
-}
+/// How a publish completed: its acknowledgement from the broker (the engine's own type,
+/// with [`Published::reason_code`] and [`Published::reason_string`]).
+pub use mqtt_session::PublishAck as Published;
 
 /// Something that happened to the client, in the order it happened.
 #[derive(Debug, Clone)]

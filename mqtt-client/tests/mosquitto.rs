@@ -188,7 +188,7 @@ async fn restart_while_messages_flow(version: ProtocolVersion) {
             .id(id)
             .version(version)
             .clean(false)
-            .max_inflight(20)
+            .max_in_flight(20)
             .backoff(mqtt_client::Backoff::new(
                 Duration::from_millis(20),
                 Duration::from_millis(200),

@@ -337,7 +337,7 @@ scripted!(
     }
 );
 
-// ----- cuts: in-flight messages sent again -----
+// ----- cuts: messages in flight sent again -----
 
 scripted!(
     /// QoS 1, cut after PUBLISH: PUBLISH again with DUP on the resumed session.

@@ -255,7 +255,7 @@ impl Body for Box<Connect> {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use crate::{DisconnectReasonCode, EncodeError, Packet};
+    use crate::{ConnectReasonCode, DisconnectReasonCode, EncodeError, Packet};
     use alloc::borrow::ToOwned;
     use core::num::NonZeroU16;
 
@@ -411,10 +411,12 @@ mod tests {
             err,
             DecodeError::Topic(crate::TopicError::WildcardInTopicName)
         );
+        // Well-formed, but the name breaks a rule: 0x90, not Malformed Packet.
         assert_eq!(
             err.disconnect_reason(),
-            DisconnectReasonCode::MalformedPacket
+            DisconnectReasonCode::TopicNameInvalid
         );
+        assert_eq!(err.connect_reason(), ConnectReasonCode::TopicNameInvalid);
     }
 
     #[test]

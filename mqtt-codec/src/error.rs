@@ -78,9 +78,13 @@ pub enum DecodeError {
     /// A string contains U+0000.
     #[error("string contains the null character U+0000 [MQTT-1.5.4-2] (3.1.1: [MQTT-1.5.3-2])")]
     NullCharacter,
-    /// A topic name, topic filter or Response Topic is not valid.
+    /// A topic name (of a PUBLISH or a Will) or a topic filter is not valid.
     #[error(transparent)]
     Topic(#[from] TopicError),
+    /// A Response Topic (of a PUBLISH, or of a Will: MQTT 5.0 section 3.1.3.2.5) is not a
+    /// valid topic name: empty, or with a wildcard [MQTT-3.3.2-14].
+    #[error("invalid Response Topic [MQTT-3.3.2-14]: {0}")]
+    InvalidResponseTopic(TopicError),
     /// A PUBLISH with both QoS bits set.
     #[error("PUBLISH with QoS 3 (both QoS bits set) [MQTT-3.3.1-4]")]
     PublishQoS3,
@@ -233,8 +237,12 @@ fn reason_code_statement(packet_type: PacketType) -> &'static str {
 
 impl DecodeError {
     /// The MQTT 5.0 reason code to send in the DISCONNECT that closes the connection because
-    /// of this error: Packet too large (0x95), Topic Alias invalid (0x94), Protocol Error
-    /// (0x82) for the rules MQTT 5.0 calls Protocol Errors, Malformed Packet (0x81) otherwise.
+    /// of this error (MQTT 5.0 section 4.13): Malformed Packet (0x81) only for bytes that
+    /// cannot be parsed as the packet (lengths, flags, encodings, QoS 3, properties a packet
+    /// may not carry); for a well-formed packet that breaks a rule, the code naming the rule:
+    /// Packet too large (0x95), Topic Alias invalid (0x94), Topic Name invalid (0x90), Topic
+    /// Filter invalid (0x8F), and Protocol Error (0x82) for the rest (a packet identifier of
+    /// 0, a repeated property, an empty or wildcard Response Topic...).
     pub fn disconnect_reason(&self) -> DisconnectReasonCode {
         match self {
             Self::PacketTooLarge { .. } => DisconnectReasonCode::PacketTooLarge,
@@ -242,7 +250,25 @@ impl DecodeError {
                 property: PropertyId::TopicAlias,
                 ..
             } => DisconnectReasonCode::TopicAliasInvalid,
-            Self::AuthNotInVersion { .. }
+            // A string that is not UTF-8, or holds U+0000, is malformed [MQTT-1.5.4-1]
+            // [MQTT-1.5.4-2], whatever it names; a length past 65,535 cannot be on the wire.
+            Self::Topic(
+                TopicError::InvalidUtf8 | TopicError::NullCharacter | TopicError::TooLong { .. },
+            )
+            | Self::InvalidResponseTopic(
+                TopicError::InvalidUtf8 | TopicError::NullCharacter | TopicError::TooLong { .. },
+            ) => DisconnectReasonCode::MalformedPacket,
+            Self::Topic(TopicError::WildcardInTopicName) => DisconnectReasonCode::TopicNameInvalid,
+            Self::Topic(
+                TopicError::MisplacedMultiLevelWildcard
+                | TopicError::MisplacedSingleLevelWildcard
+                | TopicError::InvalidShareName
+                | TopicError::MissingSharedFilter,
+            ) => DisconnectReasonCode::TopicFilterInvalid,
+            Self::Topic(_)
+            | Self::InvalidResponseTopic(_)
+            | Self::ZeroPacketId { .. }
+            | Self::AuthNotInVersion { .. }
             | Self::SubscriptionQoS3
             | Self::UnsupportedProtocolLevel { .. }
             | Self::DuplicateProperty { .. }
@@ -269,6 +295,7 @@ impl DecodeError {
             }
             _ => match self.disconnect_reason() {
                 DisconnectReasonCode::PacketTooLarge => ConnectReasonCode::PacketTooLarge,
+                DisconnectReasonCode::TopicNameInvalid => ConnectReasonCode::TopicNameInvalid,
                 DisconnectReasonCode::ProtocolError => ConnectReasonCode::ProtocolError,
                 _ => ConnectReasonCode::MalformedPacket,
             },
@@ -494,6 +521,36 @@ mod tests {
             ),
             (DecodeError::InvalidUtf8, D::MalformedPacket),
             (
+                DecodeError::ZeroPacketId {
+                    packet_type: PacketType::Publish,
+                },
+                D::ProtocolError,
+            ),
+            (
+                DecodeError::Topic(TopicError::WildcardInTopicName),
+                D::TopicNameInvalid,
+            ),
+            (
+                DecodeError::Topic(TopicError::MisplacedMultiLevelWildcard),
+                D::TopicFilterInvalid,
+            ),
+            (
+                DecodeError::Topic(TopicError::NullCharacter),
+                D::MalformedPacket,
+            ),
+            (
+                DecodeError::InvalidResponseTopic(TopicError::WildcardInTopicName),
+                D::ProtocolError,
+            ),
+            (
+                DecodeError::InvalidResponseTopic(TopicError::Empty),
+                D::ProtocolError,
+            ),
+            (
+                DecodeError::InvalidResponseTopic(TopicError::NullCharacter),
+                D::MalformedPacket,
+            ),
+            (
                 DecodeError::MalformedVariableByteInteger,
                 D::MalformedPacket,
             ),
@@ -530,6 +587,11 @@ mod tests {
         assert_eq!(
             DecodeError::AuthenticationDataWithoutMethod.connect_reason(),
             ConnectReasonCode::ProtocolError
+        );
+        // A Will Topic with a wildcard.
+        assert_eq!(
+            DecodeError::Topic(TopicError::WildcardInTopicName).connect_reason(),
+            ConnectReasonCode::TopicNameInvalid
         );
     }
 }

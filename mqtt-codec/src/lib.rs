@@ -59,7 +59,6 @@ extern crate std;
 
 mod ack;
 mod auth;
-mod codec;
 mod connack;
 mod connect;
 mod decode;
@@ -85,7 +84,6 @@ mod wire;
 
 pub use ack::{PubAck, PubComp, PubRec, PubRel};
 pub use auth::Auth;
-pub use codec::Codec;
 pub use connack::ConnAck;
 pub use connect::{Connect, Will};
 pub use decode::{DecodeLimits, MAX_PACKET_SIZE, decode, decode_connect};

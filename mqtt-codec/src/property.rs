@@ -306,7 +306,7 @@ impl PropertyValue for Bytes {
 impl PropertyValue for TopicName {
     #[inline]
     fn read(r: &mut Reader, _: PropertyId) -> Result<Self, DecodeError> {
-        Ok(TopicName::from_byte_string(r.topic()?)?)
+        TopicName::from_byte_string(r.topic()?).map_err(DecodeError::InvalidResponseTopic)
     }
 
     #[inline]

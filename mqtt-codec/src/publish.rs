@@ -317,7 +317,9 @@ mod tests {
         // [MQTT-3.3.2-14]
         assert_eq!(
             decode_hex("30080001740408 00012b".replace(' ', "").as_str(), V5),
-            Err(DecodeError::Topic(TopicError::WildcardInTopicName))
+            Err(DecodeError::InvalidResponseTopic(
+                TopicError::WildcardInTopicName
+            ))
         );
     }
 

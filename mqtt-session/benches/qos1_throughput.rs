@@ -20,7 +20,7 @@ fn connected(version: ProtocolVersion) -> Session {
     let mut session = Session::new(SessionConfig::new(version, "bench"));
     session.connect(now).expect("connect");
     let mut out = BytesMut::new();
-    session.poll_transmit(now, &mut out);
+    let _ = session.poll_transmit(now, &mut out);
     let mut input = BytesMut::new();
     Packet::ConnAck(ConnAck::new(ConnectReasonCode::Success))
         .encode(version, None, &mut input)
@@ -42,7 +42,7 @@ fn round(
         session.publish(message.clone()).expect("publish");
     }
     out.clear();
-    session.poll_transmit(now, out);
+    let _ = session.poll_transmit(now, out);
     // The packet identifiers of the batch, from the bytes written: 2-byte topic length
     // prefix, topic, then the identifier.
     acks.clear();

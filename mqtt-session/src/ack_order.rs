@@ -108,11 +108,13 @@ impl<R> AckQueue<R> {
     }
 
     /// How many slots there are (pending or ready).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.slots.len()
     }
 
     /// Whether there is no slot.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }

@@ -61,8 +61,10 @@ pub struct SessionConfig {
     pub empty_state_may_resume: bool,
     /// Keep alive in seconds (0: off).
     pub keep_alive: u16,
-    /// How long to wait for a PINGRESP before the connection counts as dead; `None`: as long
-    /// as the keep-alive period.
+    /// How long to wait for a PINGRESP before the connection counts as dead; `None`: half the
+    /// keep-alive period. The PINGREQ goes out one period after the last packet sent or the
+    /// last byte received, whichever is earlier, so with the default a link that goes silent
+    /// is found dead within 1.5 periods of the last byte received.
     pub pingresp_timeout: Option<Duration>,
     /// How long to wait for CONNACK (and any AUTH exchange) after CONNECT.
     pub connack_timeout: Duration,
@@ -86,7 +88,7 @@ pub struct SessionConfig {
     pub topic_alias_maximum: u16,
     /// Bound on outgoing QoS 1/2 messages in flight, on top of the server's Receive Maximum
     /// (the only bound with 3.x servers, which announce none).
-    pub max_inflight: u16,
+    pub max_in_flight: u16,
     /// Who acknowledges incoming messages.
     pub ack_mode: AckMode,
     /// What to do with unacknowledged publishes when the server lost the session.
@@ -128,7 +130,7 @@ impl SessionConfig {
             receive_maximum: u16::MAX,
             maximum_packet_size: None,
             topic_alias_maximum: 10,
-            max_inflight: u16::MAX,
+            max_in_flight: u16::MAX,
             ack_mode: AckMode::Automatic,
             lost_session_policy: LostSessionPolicy::ResendAsNew,
             restore_subscriptions: true,
@@ -144,7 +146,7 @@ impl SessionConfig {
         // Only what CONNECT announces is enforced: 0 is never announced.
         self.maximum_packet_size
             .filter(|maximum| *maximum > 0)
-            .unwrap_or(MAX_PACKET_SIZE)
+            .unwrap_or(mqtt_codec::MAX_PACKET_SIZE)
     }
 
     /// The Receive Maximum in force for incoming QoS 1/2 messages: ours on MQTT 5.0 (0 counts
@@ -198,10 +200,6 @@ impl SessionConfig {
         }
     }
 }
-
-/// The largest packet MQTT can carry: a remaining length of 268,435,455 plus the 5-byte fixed
-/// header.
-pub const MAX_PACKET_SIZE: u32 = 268_435_455 + 5;
 
 /// What the server allows on this connection, from its CONNACK (MQTT 5.0 properties; the
 /// protocol's defaults for absent ones and for 3.x servers).

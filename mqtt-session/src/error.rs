@@ -10,6 +10,7 @@ use crate::store::StoreError;
 
 /// A command the session refused; nothing was sent or queued.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CommandError {
     /// The command needs a connection (CONNACK received) and there is none.
     #[error("not connected: wait for the CONNACK of a connection")]
@@ -34,7 +35,7 @@ pub enum CommandError {
         maximum: u32,
     },
     /// The server's Maximum QoS is lower than the QoS asked for [MQTT-3.2.2-11].
-    #[error("QoS {requested} exceeds the server's Maximum QoS {maximum} [MQTT-3.2.2-11]")]
+    #[error("{requested} exceeds the server's Maximum QoS of {} [MQTT-3.2.2-11]", *.maximum as u8)]
     QoSNotSupported {
         /// The QoS asked for.
         requested: QoS,
@@ -119,6 +120,7 @@ pub enum CommandError {
 
 /// Why an accepted publish did not complete.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PublishError {
     /// The server refused it: PUBACK with a reason code of 0x80 or more.
     #[error("the server refused the message: PUBACK {}", .0.code)]
@@ -145,6 +147,7 @@ pub enum PublishError {
 /// DISCONNECT carrying [`ProtocolError::disconnect_reason`] on MQTT 5.0 [MQTT-4.8.0-1]
 /// [MQTT-4.13.2-1].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// The bytes are not a valid packet (malformed, too large...).
     #[error("invalid packet from the server: {0}")]
@@ -215,6 +218,14 @@ pub enum ProtocolError {
     /// (reason code, reason string, server reference) is kept.
     #[error("the server's DISCONNECT ({}) carries a Session Expiry Interval [MQTT-3.14.2-2]", .0.code)]
     SessionExpiryFromServer(Box<Disconnect>),
+    /// A CONNACK whose Maximum Packet Size is below 5 bytes, too small for the packets the
+    /// client must be able to send: an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP) is
+    /// 4 bytes, 5 with a reason code. Refused like the value 0, which MQTT 5.0 section
+    /// 3.2.2.3.6 makes a Protocol Error (the decoder refuses that one).
+    #[error(
+        "the server's Maximum Packet Size of {0} bytes is too small to carry the acknowledgements the client must send (5 bytes with a reason code): a Protocol Error, like the value 0 (MQTT 5.0 section 3.2.2.3.6)"
+    )]
+    MaximumPacketSizeTooSmall(u32),
     /// An AUTH reason code that the server may not send at this point.
     #[error("unexpected AUTH reason code {0:#04x}")]
     UnexpectedAuth(u8),
@@ -229,5 +240,22 @@ impl ProtocolError {
             Self::TopicAliasInvalid(_) => DisconnectReasonCode::TopicAliasInvalid,
             _ => DisconnectReasonCode::ProtocolError,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_maximum_qos_message_says_qos_once_per_value() {
+        let error = CommandError::QoSNotSupported {
+            requested: QoS::ExactlyOnce,
+            maximum: QoS::AtMostOnce,
+        };
+        assert_eq!(
+            error.to_string(),
+            "QoS 2 exceeds the server's Maximum QoS of 0 [MQTT-3.2.2-11]"
+        );
     }
 }

@@ -71,6 +71,7 @@ pub struct Message {
 
 /// How an accepted publish completed.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PublishAck {
     /// QoS 0: written to the outgoing buffer.
     Written,
@@ -83,9 +84,33 @@ pub enum PublishAck {
     Received(PubRec),
 }
 
+impl PublishAck {
+    /// The MQTT 5.0 reason code of the acknowledgement (0 for QoS 0, and always 0 on 3.x:
+    /// 0x10 "No matching subscribers" is a success too).
+    pub fn reason_code(&self) -> u8 {
+        match self {
+            Self::Written => 0,
+            Self::PubAck(ack) => ack.code.code(),
+            Self::PubComp(ack) => ack.code.code(),
+            Self::Received(ack) => ack.code.code(),
+        }
+    }
+
+    /// The server's reason string, if it sent one (MQTT 5.0).
+    pub fn reason_string(&self) -> Option<&str> {
+        match self {
+            Self::Written => None,
+            Self::PubAck(ack) => ack.properties.reason_string.as_deref(),
+            Self::PubComp(ack) => ack.properties.reason_string.as_deref(),
+            Self::Received(ack) => ack.properties.reason_string.as_deref(),
+        }
+    }
+}
+
 /// Why a connection ended. After [`Event::Disconnected`], write out what
 /// [`crate::Session::poll_transmit`] still holds, then close the network connection.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DisconnectReason {
     /// We disconnected ([`crate::Session::disconnect`]).
     Local(DisconnectReasonCode),
@@ -155,6 +180,7 @@ impl DisconnectReason {
 
 /// Something that happened, in the order it happened.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// The server accepted the connection.
     Connected(Connected),

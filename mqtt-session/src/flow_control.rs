@@ -61,16 +61,6 @@ impl InFlightWindow {
         self.ids.remove(&id)
     }
 
-    /// How many are counted.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Whether none is counted.
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
     /// Starts a new connection with a new bound and nothing counted.
     pub fn reset(&mut self, maximum: u16) {
         self.maximum = maximum.max(1);
@@ -95,6 +85,7 @@ mod tests {
         assert!(!window.remove(1));
         window.reset(0);
         assert_eq!(window.maximum(), 1);
-        assert!(window.is_empty());
+        assert!(!window.contains(2), "a new connection counts nothing");
+        assert_eq!(window.quota(), 1);
     }
 }

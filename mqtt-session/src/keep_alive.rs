@@ -1,13 +1,18 @@
-//! Keep alive: a PINGREQ when nothing was sent for a keep-alive period, and a dead link
-//! detected when the PINGRESP does not come.
+//! Keep alive: a PINGREQ when nothing was sent, or nothing received, for a keep-alive
+//! period, and a dead link detected when the PINGRESP does not come.
 //!
 //! The client must send some control packet within every keep-alive period
-//! [MQTT-3.1.2-23] (3.1.1) [MQTT-3.1.2-20] (5.0), so the PINGREQ is due one period after the
-//! last packet *sent*, whatever was received meanwhile. The server's keep alive, when its
-//! CONNACK carries one, replaces ours [MQTT-3.1.2-21] [MQTT-3.2.2-21]. A PINGRESP that has
-//! not come within the configured wait after the PINGREQ marks the connection dead; any byte
-//! received meanwhile proves the link alive and restarts that wait, so a PINGRESP queued
-//! behind a large message is not a false alarm.
+//! [MQTT-3.1.2-23] (3.1.1) [MQTT-3.1.2-20] (5.0), so a PINGREQ is due one period after the
+//! last packet *sent*. One is also due one period after the last byte *received*: a client
+//! that keeps sending (a QoS 0 flood) to a server that sends nothing back would otherwise
+//! never ask, and a half-open link would go unnoticed. The server's keep alive, when its
+//! CONNACK carries one, replaces ours [MQTT-3.1.2-21] [MQTT-3.2.2-21].
+//!
+//! A PINGRESP that has not come within the wait after the PINGREQ (half the period unless
+//! configured otherwise, see [`crate::SessionConfig::pingresp_timeout`]) marks the
+//! connection dead: so a link that goes silent is found dead at most 1.5 periods after the
+//! last byte received. Any byte received meanwhile proves the link alive and restarts that
+//! wait, so a PINGRESP queued behind a large message is not a false alarm.
 
 use std::time::{Duration, Instant};
 
@@ -45,11 +50,6 @@ impl KeepAlive {
         }
     }
 
-    /// The keep-alive period in force, if any.
-    pub fn interval(&self) -> Option<Duration> {
-        self.interval
-    }
-
     /// Replaces the period (the server's keep alive from CONNACK).
     pub fn set_interval(&mut self, seconds: u16) {
         self.interval = (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)));
@@ -81,11 +81,6 @@ impl KeepAlive {
         self.ping_sent = None;
     }
 
-    /// Whether a PINGREQ is waiting for its PINGRESP.
-    pub fn ping_outstanding(&self) -> bool {
-        self.ping_sent.is_some()
-    }
-
     /// The next instant at which [`KeepAlive::check`] has something to do.
     pub fn deadline(&self) -> Option<Instant> {
         // A period reaching past the end of `Instant` never ends (e.g. `Duration::MAX`).
@@ -93,9 +88,10 @@ impl KeepAlive {
             Some(sent) => sent
                 .max(self.last_received)
                 .checked_add(self.pingresp_timeout),
-            None => self
-                .interval
-                .and_then(|interval| self.last_sent.checked_add(interval)),
+            None => self.interval.and_then(|interval| {
+                // Whichever way has been quiet longer decides.
+                self.last_sent.min(self.last_received).checked_add(interval)
+            }),
         }
     }
 
@@ -119,7 +115,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pings_only_after_a_period_without_sending() {
+    fn pings_a_period_after_the_last_packet_sent() {
         let start = Instant::now();
         let at = |seconds| start + Duration::from_secs(seconds);
         let mut timer = KeepAlive::new(10, Duration::from_secs(5), start);
@@ -135,8 +131,26 @@ mod tests {
         timer.on_received(at(20));
         assert_eq!(checks(&timer)[3..], [Nothing, Dead]);
         timer.on_pingresp();
-        assert!(!timer.ping_outstanding());
+        // No longer waiting: the next PINGREQ is a period after the last one.
         assert_eq!(timer.deadline(), Some(at(26)));
+        assert_eq!(timer.check(at(25)), Nothing);
+    }
+
+    #[test]
+    fn pings_a_period_after_the_last_byte_received_even_while_sending() {
+        let start = Instant::now();
+        let at = |seconds| start + Duration::from_secs(seconds);
+        let mut timer = KeepAlive::new(10, Duration::from_secs(5), start);
+        timer.on_received(at(2));
+        for second in 1..=11 {
+            timer.on_sent(at(second));
+        }
+        assert_eq!(timer.deadline(), Some(at(12)));
+        assert_eq!(timer.check(at(12)), KeepAliveAction::SendPing);
+        timer.on_ping_sent(at(12));
+        timer.on_sent(at(13));
+        assert_eq!(timer.check(at(16)), KeepAliveAction::Nothing);
+        assert_eq!(timer.check(at(17)), KeepAliveAction::Dead);
     }
 
     #[test]
@@ -145,7 +159,7 @@ mod tests {
         let mut timer = KeepAlive::new(0, Duration::from_secs(5), start);
         assert_eq!(timer.deadline(), None);
         timer.set_interval(3);
-        assert_eq!(timer.interval(), Some(Duration::from_secs(3)));
+        assert_eq!(timer.deadline(), Some(start + Duration::from_secs(3)));
         assert_eq!(
             timer.check(start + Duration::from_secs(3)),
             KeepAliveAction::SendPing

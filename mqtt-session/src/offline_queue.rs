@@ -98,26 +98,16 @@ impl<T> OfflineQueue<T> {
     pub fn len(&self) -> usize {
         self.items.len()
     }
-
-    /// Whether none is queued.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// The items, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.items.iter()
-    }
-
-    /// Takes every item, oldest first.
-    pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
-        self.items.drain(..)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Takes every item, oldest first.
+    fn drain<T>(queue: &mut OfflineQueue<T>) -> Vec<T> {
+        std::iter::from_fn(|| queue.pop_front()).collect()
+    }
 
     #[test]
     fn refuse_new_keeps_what_is_queued() {
@@ -125,7 +115,7 @@ mod tests {
         assert_eq!(queue.push(1, |_| true), Ok(Queued::Queued));
         assert_eq!(queue.push(2, |_| true), Ok(Queued::Queued));
         assert_eq!(queue.push(3, |_| true), Err(3));
-        assert_eq!(queue.iter().copied().collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(drain(&mut queue), [1, 2]);
     }
 
     #[test]
@@ -139,6 +129,6 @@ mod tests {
         assert_eq!(queue.push(7, |i| i % 2 == 0), Ok(Queued::QueuedDropping(4)));
         assert_eq!(queue.push(9, |i| i % 2 == 0), Err(9));
         queue.push_front_all([10, 11].into_iter());
-        assert_eq!(queue.drain().collect::<Vec<_>>(), [10, 11, 1, 5, 7]);
+        assert_eq!(drain(&mut queue), [10, 11, 1, 5, 7]);
     }
 }

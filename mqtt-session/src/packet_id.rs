@@ -90,20 +90,9 @@ impl PacketIdAllocator {
         true
     }
 
-    /// Whether `id` is in flight.
-    pub fn contains(&self, id: PacketId) -> bool {
-        self.is_used(id.get())
-    }
-
     /// How many identifiers are in use.
     pub fn in_use(&self) -> usize {
         self.in_use
-    }
-
-    /// Frees every identifier.
-    pub fn clear(&mut self) {
-        self.used.clear();
-        self.in_use = 0;
     }
 
     fn word(&self, index: usize) -> u64 {
@@ -166,10 +155,8 @@ mod tests {
         ids.next = 65535;
         assert_eq!(ids.allocate(), Some(id(65535)));
         assert_eq!(ids.allocate(), Some(id(2)));
-        assert!(ids.contains(id(2)));
+        assert!(!ids.reserve(id(2)), "2 is in use");
         assert!(!ids.release(id(3)));
         assert_eq!(ids.in_use(), 3);
-        ids.clear();
-        assert_eq!(ids.in_use(), 0);
     }
 }

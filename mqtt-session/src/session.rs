@@ -29,8 +29,8 @@ use crate::events::{
     AckToken, DisconnectReason, Event, Message, PublishAck, PublishToken, RequestLost, RequestToken,
 };
 use crate::flow_control::InFlightWindow;
+use crate::in_flight::{InFlight, Outgoing, Stage};
 use crate::incoming::{AckReply, Incoming, Qos2State};
-use crate::inflight::{Inflight, Outgoing, Stage};
 use crate::keep_alive::{KeepAlive, KeepAliveAction};
 use crate::offline_queue::{OfflineQueue, Queued};
 use crate::out_buffer::OutBuffer;
@@ -88,7 +88,7 @@ pub struct Session {
     limits_generation: u64,
     keep_alive: Option<KeepAlive>,
     ids: PacketIdAllocator,
-    inflight: Inflight,
+    in_flight: InFlight,
     out_window: InFlightWindow,
     waiting: OfflineQueue<Waiting>,
     out_aliases: OutgoingAliases,
@@ -109,7 +109,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("state", &self.state)
             .field("client_id", &self.config.client_id)
-            .field("in_flight", &self.inflight.len())
+            .field("in_flight", &self.in_flight.len())
             .field("waiting", &self.waiting.len())
             .finish_non_exhaustive()
     }
@@ -142,7 +142,7 @@ impl Session {
             } else {
                 Stage::Published
             };
-            session.inflight.insert(
+            session.in_flight.insert(
                 Outgoing {
                     token,
                     order: entry.order,
@@ -168,7 +168,7 @@ impl Session {
         };
         Self {
             waiting: OfflineQueue::new(config.queue_capacity, config.queue_full_policy),
-            out_window: InFlightWindow::new(config.max_inflight),
+            out_window: InFlightWindow::new(config.max_in_flight),
             authenticator: None,
             store,
             state: State::Disconnected,
@@ -180,7 +180,7 @@ impl Session {
             limits_generation: 0,
             keep_alive: None,
             ids: PacketIdAllocator::new(),
-            inflight: Inflight::new(),
+            in_flight: InFlight::new(),
             out_aliases: OutgoingAliases::new(),
             incoming,
             subscriptions: Subscriptions::default(),
@@ -228,7 +228,7 @@ impl Session {
     /// The outgoing QoS 1/2 publishes in flight (sent, not fully acknowledged), in order of
     /// sending; after [`Session::with_store`], these include the ones restored from the store.
     pub fn in_flight(&self) -> impl Iterator<Item = (PublishToken, &Publish)> {
-        self.inflight
+        self.in_flight
             .iter()
             .map(|entry| (entry.token, &entry.publish))
     }
@@ -307,10 +307,13 @@ impl Session {
         Ok(())
     }
 
+    /// How long a PINGRESP is awaited under a keep alive of `keep_alive` seconds: as
+    /// configured, else half the period, so that a silent link is found dead within 1.5
+    /// periods of the last byte received (the PINGREQ goes out after one).
     fn pingresp_timeout(&self, keep_alive: u16) -> Duration {
         self.config
             .pingresp_timeout
-            .unwrap_or(Duration::from_secs(u64::from(keep_alive.max(1))))
+            .unwrap_or(Duration::from_secs(u64::from(keep_alive)) / 2)
     }
 
     /// Accepts an application message to publish and returns the token its
@@ -745,6 +748,7 @@ impl Session {
 
     /// Takes the bytes to write to the network, appended to `out`; returns how many.
     /// `now` is when they are written (the keep-alive timer counts from it).
+    #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, out: &mut BytesMut) -> usize {
         let len = self.transmit.len();
         if len > 0 {
@@ -756,6 +760,7 @@ impl Session {
 
     /// Like [`Session::poll_transmit`], but large payloads stay references to the
     /// application's bytes: write `out` with a vectored write and nothing is copied.
+    #[must_use]
     pub fn poll_transmit_buffer(&mut self, now: Instant, out: &mut OutBuffer) -> usize {
         let len = self.transmit.len();
         if len > 0 {
@@ -779,11 +784,13 @@ impl Session {
     }
 
     /// The next event, if any.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// When [`Session::handle_timeout`] must be called next, if ever.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Disconnected => None,

@@ -43,11 +43,6 @@ impl OutgoingAliases {
         self.clock = 0;
     }
 
-    /// The server's Topic Alias Maximum in force.
-    pub fn maximum(&self) -> u16 {
-        self.maximum
-    }
-
     /// How a PUBLISH on `topic` would be sent now, without recording anything (see
     /// [`OutgoingAliases::commit`]).
     pub fn choose(&self, topic: &str) -> AliasUse {
@@ -84,13 +79,6 @@ impl OutgoingAliases {
                 self.by_topic.insert(topic.to_owned(), (alias, self.clock));
             }
         }
-    }
-
-    /// [`OutgoingAliases::choose`] then [`OutgoingAliases::commit`].
-    pub fn use_for(&mut self, topic: &str) -> AliasUse {
-        let choice = self.choose(topic);
-        self.commit(topic, choice);
-        choice
     }
 }
 
@@ -155,19 +143,26 @@ impl<T: Clone> IncomingAliases<T> {
 mod tests {
     use super::*;
 
+    /// Chooses, then sends as chosen, as the session does.
+    fn use_for(aliases: &mut OutgoingAliases, topic: &str) -> AliasUse {
+        let choice = aliases.choose(topic);
+        aliases.commit(topic, choice);
+        choice
+    }
+
     #[test]
     fn outgoing_assigns_then_reuses_then_evicts_the_least_recently_used() {
         let mut aliases = OutgoingAliases::new();
-        assert_eq!(aliases.use_for("a"), AliasUse::None);
+        assert_eq!(use_for(&mut aliases, "a"), AliasUse::None);
         aliases.reset(2);
-        assert_eq!(aliases.use_for("a"), AliasUse::Assign(1));
-        assert_eq!(aliases.use_for("b"), AliasUse::Assign(2));
-        assert_eq!(aliases.use_for("a"), AliasUse::Reuse(1));
+        assert_eq!(use_for(&mut aliases, "a"), AliasUse::Assign(1));
+        assert_eq!(use_for(&mut aliases, "b"), AliasUse::Assign(2));
+        assert_eq!(use_for(&mut aliases, "a"), AliasUse::Reuse(1));
         // b is now the least recently used: c takes its alias.
-        assert_eq!(aliases.use_for("c"), AliasUse::Assign(2));
-        assert_eq!(aliases.use_for("b"), AliasUse::Assign(1));
+        assert_eq!(use_for(&mut aliases, "c"), AliasUse::Assign(2));
+        assert_eq!(use_for(&mut aliases, "b"), AliasUse::Assign(1));
         aliases.reset(1);
-        assert_eq!(aliases.use_for("b"), AliasUse::Assign(1));
+        assert_eq!(use_for(&mut aliases, "b"), AliasUse::Assign(1));
     }
 
     #[test]

@@ -143,9 +143,9 @@ impl Model {
     fn settle(&mut self) {
         for _ in 0..100 {
             let mut out = BytesMut::new();
-            self.session.poll_transmit(self.now, &mut out);
+            let written = self.session.poll_transmit(self.now, &mut out);
             let events: Vec<Event> = std::iter::from_fn(|| self.session.poll_event()).collect();
-            if out.is_empty() && events.is_empty() {
+            if written == 0 && events.is_empty() {
                 return;
             }
             for event in events {
@@ -272,7 +272,7 @@ impl Model {
         }
         self.session.connect(self.now).unwrap();
         let mut out = BytesMut::new();
-        self.session.poll_transmit(self.now, &mut out);
+        let _ = self.session.poll_transmit(self.now, &mut out);
         let Some(Packet::Connect(connect)) = decode_all(&out, V5).into_iter().next() else {
             panic!("CONNECT first");
         };
@@ -545,7 +545,7 @@ proptest! {
         let now = Instant::now();
         session.connect(now).unwrap();
         let mut out = BytesMut::new();
-        session.poll_transmit(now, &mut out);
+        let _ = session.poll_transmit(now, &mut out);
         for qos in publishes {
             let _ = session.publish(Publish::new(topic("t"), "p", QoS::try_from(qos).unwrap()));
         }
@@ -563,7 +563,7 @@ proptest! {
             if session.state() == ConnectionState::Disconnected {
                 // Flush what was written before the end (a DISCONNECT at most), then silence.
                 out.clear();
-                session.poll_transmit(now, &mut out);
+                let _ = session.poll_transmit(now, &mut out);
                 let _ = session.publish(Publish::new(topic("t"), "late", QoS::AtLeastOnce));
                 session.handle_timeout(now + Duration::from_secs(3600));
                 out.clear();

@@ -51,7 +51,7 @@ impl Engine {
                         }
                         return;
                     }
-                    Ok(ack) => Ok(ack.into()),
+                    Ok(ack) => Ok(ack),
                     Err(error) => Err(error.into()),
                 };
                 super::answer(&self.listeners, pending, result);
@@ -128,6 +128,8 @@ impl Engine {
             }
             SessionEvent::Reauthenticated(auth) => self.emit(Event::Auth(auth)),
             SessionEvent::Disconnected(reason) => self.disconnected(reason, now),
+            // A kind of event this client does not know yet has nobody waiting for it.
+            _ => {}
         }
     }
 

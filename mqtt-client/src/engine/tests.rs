@@ -241,9 +241,10 @@ fn a_refused_subscribe_again_leaves_the_filter_with_its_stream() {
 }
 
 #[test]
-fn a_dead_link_is_dropped_at_once_with_its_unwritten_bytes() {
+fn a_dead_link_is_found_within_one_and_a_half_keep_alive_and_dropped_with_its_unwritten_bytes() {
     let mut harness = Harness::with(options(ProtocolVersion::V3_1_1, 10));
     harness.connect();
+    let last_received = harness.now;
     let (reply, _answer) = oneshot::channel();
     let topic = TopicName::try_from("flood").unwrap();
     let publish = Publish::new(topic, vec![0; 100], QoS::AtLeastOnce);
@@ -264,6 +265,11 @@ fn a_dead_link_is_dropped_at_once_with_its_unwritten_bytes() {
     }
     assert!(!out.is_empty(), "bytes are still unwritten");
     assert_eq!(harness.engine.closing(harness.now), Closing::Now);
+    assert!(
+        harness.now <= last_received + Duration::from_secs(15),
+        "found dead within 1.5 keep-alive periods of the last byte received, not at {:?}",
+        harness.now - last_received
+    );
     let After::Retry(_) = harness.engine.connection_closed() else {
         panic!("it reconnects");
     };

@@ -5,7 +5,7 @@ use super::*;
 impl Session {
     pub(super) fn on_puback(&mut self, puback: PubAck) -> Result<(), ProtocolError> {
         let id = puback.packet_id.get();
-        match self.inflight.get(id) {
+        match self.in_flight.get(id) {
             Some(entry) if entry.publish.qos == QoS::AtLeastOnce => {}
             _ => {
                 return Err(ProtocolError::UnknownPacketId {
@@ -23,16 +23,22 @@ impl Session {
         Ok(())
     }
 
+    /// A PUBREC. Only a successful one (reason code below 0x80) gets a PUBREL
+    /// [MQTT-4.3.3-4]: a failed one ends the exchange, whatever stage it was in.
     pub(super) fn on_pubrec(&mut self, pubrec: PubRec) -> Result<(), ProtocolError> {
         let packet_id = pubrec.packet_id;
         let id = packet_id.get();
-        match self.inflight.get(id).map(|e| (e.publish.qos, e.stage)) {
+        let failed = pubrec.code.is_error();
+        match self.in_flight.get(id).map(|e| (e.publish.qos, e.stage)) {
             Some((QoS::ExactlyOnce, Stage::Published)) => {}
-            Some((QoS::ExactlyOnce, Stage::Released)) => {
+            Some((QoS::ExactlyOnce, Stage::Released)) if !failed => {
                 // Our PUBREL crossed a repeated PUBREC: send it again.
                 self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
                 return Ok(());
             }
+            Some((QoS::ExactlyOnce, Stage::Released)) => {}
+            // A failed PUBREC for nothing of ours needs no answer: there is no flow to end.
+            None if failed => return Ok(()),
             None if self.config.version == ProtocolVersion::V5 => {
                 self.write_reply(Packet::PubRel(PubRel {
                     packet_id,
@@ -48,24 +54,25 @@ impl Session {
                 });
             }
         }
-        if pubrec.code.is_error() {
-            // Treated as acknowledged, never sent again [MQTT-4.4.0-2].
+        if failed {
+            // Treated as acknowledged, never sent again [MQTT-4.4.0-2]; the server refused
+            // it, so the publisher hears so even after an earlier successful PUBREC.
             self.finish_outgoing(id, Err(PublishError::RejectedPubRec(pubrec)));
             return Ok(());
         }
-        let order = self.inflight.take_order();
+        let order = self.in_flight.take_order();
         if let Err(error) = self.store.release_outgoing(packet_id, order) {
             self.store_failed(error);
             return Ok(());
         }
-        self.inflight.release(id, order);
+        self.in_flight.release(id, order);
         self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
         Ok(())
     }
 
     pub(super) fn on_pubcomp(&mut self, pubcomp: PubComp) -> Result<(), ProtocolError> {
         let id = pubcomp.packet_id.get();
-        match self.inflight.get(id) {
+        match self.in_flight.get(id) {
             Some(entry) if entry.stage == Stage::Released => {}
             _ => {
                 return Err(ProtocolError::UnknownPacketId {
@@ -87,7 +94,7 @@ impl Session {
 
     /// [`Session::finish_outgoing`] without sending what waits (for the pump itself).
     pub(super) fn complete_outgoing(&mut self, id: u16, result: Result<PublishAck, PublishError>) {
-        let Some(entry) = self.inflight.remove(id) else {
+        let Some(entry) = self.in_flight.remove(id) else {
             return;
         };
         if let Some(packet_id) = entry.packet_id() {

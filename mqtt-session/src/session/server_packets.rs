@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// The smallest Maximum Packet Size a server may announce: the largest packet the session
+/// must be able to send whatever happens is a 5.0 acknowledgement (PUBACK, PUBREC, PUBREL,
+/// PUBCOMP) with a reason code other than Success, its properties left out: 5 bytes. Below
+/// that, such acknowledgements (and, below 4, every one; below 2, PINGREQ) would be dropped.
+const SMALLEST_SERVER_PACKET_LIMIT: u32 = 5;
+
 impl Session {
     pub(super) fn handle_packet(
         &mut self,
@@ -71,6 +77,11 @@ impl Session {
             return Ok(());
         }
         let v5 = self.config.version == ProtocolVersion::V5;
+        if let Some(maximum) = connack.properties.maximum_packet_size.filter(|_| v5) {
+            if maximum.get() < SMALLEST_SERVER_PACKET_LIMIT {
+                return Err(ProtocolError::MaximumPacketSizeTooSmall(maximum.get()));
+            }
+        }
         if v5 {
             if let Some(authenticator) = self.authenticator.as_mut() {
                 let method = authenticator.method().to_owned();
@@ -137,7 +148,7 @@ impl Session {
         self.out_window.reset(
             self.limits
                 .receive_maximum
-                .min(self.config.max_inflight.max(1)),
+                .min(self.config.max_in_flight.max(1)),
         );
         self.out_aliases.reset(if self.config.auto_topic_alias {
             self.limits.topic_alias_maximum
@@ -153,7 +164,7 @@ impl Session {
             connack,
         }));
         if session_present {
-            self.inflight.mark_all_unsent();
+            self.in_flight.mark_all_unsent();
         } else {
             self.discard_session_state()?;
             if !matches!(self.state, State::Connected) {
@@ -179,8 +190,8 @@ impl Session {
     /// unacknowledged publishes are sent again as new or failed, as configured.
     pub(super) fn discard_session_state(&mut self) -> Result<(), ProtocolError> {
         self.incoming.discard_session();
-        let had_state = !self.inflight.is_empty() || self.established;
-        let entries = self.inflight.drain();
+        let had_state = !self.in_flight.is_empty() || self.established;
+        let entries = self.in_flight.drain();
         for entry in &entries {
             if let Some(id) = entry.packet_id() {
                 self.ids.release(id);

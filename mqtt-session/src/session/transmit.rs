@@ -16,12 +16,12 @@ impl Session {
         if !matches!(self.state, State::Connected) {
             return;
         }
-        while let Some(entry) = self.inflight.first_unsent() {
+        while let Some(entry) = self.in_flight.first_unsent() {
             let id = entry.packet_id();
             match entry.stage {
                 Stage::Released => {
                     if let Some(packet_id) = id {
-                        self.inflight.mark_sent(packet_id.get());
+                        self.in_flight.mark_sent(packet_id.get());
                         self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
                     }
                 }
@@ -29,11 +29,11 @@ impl Session {
                     if !self.out_window.has_room() {
                         // Blocked by the Receive Maximum: PUBRELs behind it still go
                         // [MQTT-3.3.4-8]; new publishes wait behind it.
-                        while let Some(released) = self.inflight.first_unsent_in(Stage::Released) {
+                        while let Some(released) = self.in_flight.first_unsent_in(Stage::Released) {
                             let Some(packet_id) = released.packet_id() else {
                                 break;
                             };
-                            self.inflight.mark_sent(packet_id.get());
+                            self.in_flight.mark_sent(packet_id.get());
                             self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
                         }
                         return;
@@ -43,7 +43,7 @@ impl Session {
                     let Some(packet_id) = id else {
                         continue;
                     };
-                    self.inflight.mark_sent(packet_id.get());
+                    self.in_flight.mark_sent(packet_id.get());
                     if let Err(error) = self.write_publish(publish) {
                         // A server with a smaller Maximum Packet Size than the one it was
                         // first sent to: it cannot be sent again, so it fails.
@@ -110,7 +110,7 @@ impl Session {
                 return;
             };
             publish.packet_id = Some(packet_id);
-            let order = self.inflight.take_order();
+            let order = self.in_flight.take_order();
             let stored = StoredPublish {
                 order,
                 publish: publish.clone(),
@@ -134,7 +134,7 @@ impl Session {
                 continue;
             }
             self.out_window.insert(packet_id.get());
-            self.inflight.insert(
+            self.in_flight.insert(
                 Outgoing {
                     token,
                     order,
@@ -213,7 +213,8 @@ impl Session {
             return;
         }
         let stripped = strip_optional_properties(packet);
-        // Without its optional properties, a reply is a few bytes: it fits any limit, and a
+        // Without its optional properties, an acknowledgement, PINGREQ or DISCONNECT is at
+        // most 5 bytes: it fits any limit a CONNACK may set (smaller ones are refused), and a
         // failure here has nowhere to be reported but the connection itself.
         let _ = stripped.encode(version, maximum, self.transmit.tail_mut());
     }

@@ -199,11 +199,7 @@ fn only_connack_may_come_before_connack() {
             // 3.1.1 just closes the network connection.
             h.expect_silent();
         }
-        assert!(matches!(
-            h.events().as_slice(),
-            [Event::Disconnected(DisconnectReason::ProtocolViolation(_))]
-        ));
-        assert_eq!(h.session.state(), ConnectionState::Disconnected);
+        h.expect_ended_by_violation();
     }
 }
 
@@ -391,4 +387,58 @@ fn the_protocol_version_is_the_configured_one() {
         let level = if version == V31 { bytes[10] } else { bytes[8] };
         assert_eq!(level, version.level());
     }
+}
+
+#[test]
+fn a_connack_maximum_packet_size_too_small_for_an_acknowledgement_is_a_protocol_error() {
+    // Maximum Packet Size 0 is a Protocol Error (MQTT 5.0 section 3.2.2.3.6); 1 to 4 bytes
+    // cannot carry a PUBACK/PUBREC/PUBREL/PUBCOMP with a reason code (5 bytes), which the
+    // client must be able to send, so such a CONNACK is refused too rather than have
+    // acknowledgements dropped.
+    for size in 0u8..=4 {
+        let mut h = Harness::new(config(V5));
+        h.session.connect(h.now).unwrap();
+        h.sent();
+        // CONNACK: no session, Success, properties: Maximum Packet Size `size`.
+        let error = h
+            .broker_bytes(&[0x20, 0x08, 0x00, 0x00, 0x05, 0x27, 0x00, 0x00, 0x00, size])
+            .expect_err("refused");
+        if size == 0 {
+            assert!(matches!(error, ProtocolError::Decode(_)), "{error}");
+        } else {
+            assert_eq!(
+                error,
+                ProtocolError::MaximumPacketSizeTooSmall(u32::from(size))
+            );
+            assert!(error.to_string().contains("too small"), "{error}");
+        }
+        // DISCONNECT 0x82 Protocol Error.
+        assert_eq!(h.sent_bytes(), [0xE0, 0x01, 0x82], "size {size}");
+        h.expect_ended_by_violation();
+    }
+}
+
+#[test]
+fn a_connack_maximum_packet_size_of_5_still_carries_acknowledgements_and_pingreq() {
+    let mut config = config(V5);
+    config.keep_alive = 10;
+    let mut h = Harness::new(config);
+    h.session.connect(h.now).unwrap();
+    h.sent();
+    h.broker_bytes(&[0x20, 0x08, 0x00, 0x00, 0x05, 0x27, 0x00, 0x00, 0x00, 0x05])
+        .unwrap();
+    assert!(matches!(h.events().as_slice(), [Event::Connected(_)]));
+    // QoS 1 PUBLISH "t", packet identifier 1, no properties, empty payload.
+    h.broker_bytes(&[0x32, 0x06, 0x00, 0x01, b't', 0x00, 0x01, 0x00])
+        .unwrap();
+    assert_eq!(h.sent_bytes(), [0x40, 0x02, 0x00, 0x01], "PUBACK");
+    // PUBREC for an identifier not in flight: PUBREL 0x92, 5 bytes.
+    h.broker_bytes(&[0x50, 0x02, 0x00, 0x07]).unwrap();
+    assert_eq!(
+        h.sent_bytes(),
+        [0x62, 0x03, 0x00, 0x07, 0x92],
+        "PUBREL 0x92"
+    );
+    h.advance(10.0);
+    assert_eq!(h.sent_bytes(), [0xC0, 0x00], "PINGREQ");
 }

@@ -1,5 +1,7 @@
 //! Keep alive.
 
+use std::time::Duration;
+
 use mqtt_codec::{Packet, PubAck, QoS};
 use mqtt_session::{DisconnectReason, Event, SessionConfig};
 
@@ -12,12 +14,13 @@ fn keep_alive(version: mqtt_codec::ProtocolVersion, seconds: u16) -> SessionConf
 }
 
 #[test]
-fn pingreq_goes_out_only_after_a_keep_alive_period_without_sending() {
+fn pingreq_goes_out_a_keep_alive_period_after_the_last_packet_sent() {
     shows!("3.1.1", "MQTT-3.1.2-23"; "5.0", "MQTT-3.1.2-20");
     for version in [V311, V5] {
         let mut h = Harness::connected(keep_alive(version, 10));
         assert_eq!(h.deadline_secs(), Some(10.0));
-        // Something sent at 6 s moves the PINGREQ to 16 s, whatever is received.
+        // Something sent at 6 s moves the PINGREQ to 16 s; receiving later does not
+        // postpone it.
         h.advance(6.0);
         h.session
             .publish(message("t", "x", QoS::AtLeastOnce))
@@ -61,6 +64,110 @@ fn a_missing_pingresp_ends_the_connection() {
     );
     h.expect_silent();
     assert_eq!(h.session.poll_timeout(), None);
+}
+
+/// What the client did on a link where the broker sent its last byte at `silent_from`
+/// seconds and nothing after: `(second of the first PINGREQ, second of the
+/// KeepAliveTimeout)`. With `flood`, the application publishes at QoS 0 every second.
+fn declared_dead(mut h: Harness, silent_from: f64, flood: bool) -> (f64, f64) {
+    let secs = |h: &Harness| h.now.duration_since(h.start).as_secs_f64();
+    h.advance(silent_from);
+    h.receive("last/word", "x", QoS::AtMostOnce, None);
+    h.events();
+    let mut next_publish = h.start + Duration::from_secs(1);
+    let mut first_ping = None;
+    loop {
+        assert!(secs(&h) < 60.0, "still connected after a minute of silence");
+        let deadline = h.session.poll_timeout().expect("a keep-alive deadline");
+        h.now = if flood {
+            deadline.min(next_publish)
+        } else {
+            deadline
+        };
+        if flood && h.now == next_publish {
+            h.session
+                .publish(message("flood", "x", QoS::AtMostOnce))
+                .unwrap();
+            next_publish += Duration::from_secs(1);
+        }
+        h.session.handle_timeout(h.now);
+        if h.sent().contains(&Packet::PingReq) {
+            first_ping.get_or_insert(secs(&h));
+        }
+        for event in h.events() {
+            match event {
+                Event::Disconnected(DisconnectReason::KeepAliveTimeout) => {
+                    let ping = first_ping.expect("a PINGREQ before giving up");
+                    return (ping, secs(&h));
+                }
+                Event::Disconnected(other) => panic!("disconnected for {other:?}"),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn a_silent_link_is_declared_dead_within_one_and_a_half_periods_idle_or_publishing_qos0() {
+    // The server gives up 1.5 periods after it last heard from us [MQTT-3.1.2-24]; the
+    // client finds a dead link as soon: PINGREQ one period after the last byte received
+    // (or sent), PINGRESP awaited half a period. The broker's last byte comes at 2.5 s.
+    let cases = [
+        // Idle: the CONNECT at 0 s was the last packet sent, so the PINGREQ is due at 10 s.
+        (false, 10.0, 15.0),
+        // A half-open link: we keep writing, the broker sends nothing back. Sending alone
+        // never makes a PINGREQ due: it goes out a period after the last byte received.
+        (true, 12.5, 17.5),
+    ];
+    for version in [V311, V5] {
+        for (flood, ping_at, dead_at) in cases {
+            let h = Harness::connected(keep_alive(version, 10));
+            let (ping, dead) = declared_dead(h, 2.5, flood);
+            assert_eq!(
+                (ping, dead),
+                (ping_at, dead_at),
+                "{version:?}, flood: {flood}"
+            );
+            assert!(dead - 2.5 <= 15.0);
+        }
+    }
+}
+
+#[test]
+fn any_byte_received_keeps_a_busy_link_alive() {
+    let mut h = Harness::connected(keep_alive(V5, 10));
+    // The client publishes every second; the broker answers only the PINGREQ.
+    for second in 1..=30 {
+        h.advance(1.0);
+        h.session
+            .publish(message("flood", "x", QoS::AtMostOnce))
+            .unwrap();
+        let sent = h.sent();
+        // A PINGREQ each 10 s of silence from the broker, answered at once.
+        assert_eq!(
+            sent.contains(&Packet::PingReq),
+            second % 10 == 0,
+            "second {second}: {sent:?}"
+        );
+        if sent.contains(&Packet::PingReq) {
+            h.broker(Packet::PingResp).unwrap();
+        }
+    }
+    assert!(
+        !h.events()
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected(_)))
+    );
+    // The PINGRESP at 30 s restarted the count: next PINGREQ at 40 s.
+    assert_eq!(h.deadline_secs(), Some(40.0));
+}
+
+#[test]
+fn an_explicit_pingresp_timeout_is_kept() {
+    let mut config = keep_alive(V311, 10);
+    config.pingresp_timeout = Some(Duration::from_secs(8));
+    let (ping, dead) = declared_dead(Harness::connected(config), 0.0, false);
+    assert_eq!((ping, dead), (10.0, 18.0));
 }
 
 #[test]

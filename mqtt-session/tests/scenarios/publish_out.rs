@@ -396,6 +396,50 @@ fn acknowledgements_must_match_an_exchange_in_flight() {
 }
 
 #[test]
+fn a_failed_pubrec_after_a_successful_one_gets_no_pubrel_and_fails_the_publish() {
+    // PUBREL only answers a PUBREC below 0x80 [MQTT-4.3.3-4]; a repeated PUBREC that now
+    // fails ends the exchange as refused.
+    shows!("5.0", "MQTT-4.3.3-4");
+    let mut h = Harness::connected(config(V5));
+    let token = h.publish_all("t", &[("1", QoS::ExactlyOnce)])[0];
+    h.sent();
+    h.broker(PubRec::new(id(1))).unwrap();
+    h.expect_sent([PubRel::new(id(1))]);
+    // A successful repeat is answered again (our PUBREL may have crossed it)...
+    h.broker(PubRec::new(id(1))).unwrap();
+    h.expect_sent([PubRel::new(id(1))]);
+    // ...a failed one is not.
+    let mut pubrec = PubRec::new(id(1));
+    pubrec.code = PubRecReasonCode::UnspecifiedError;
+    h.broker(pubrec.clone()).unwrap();
+    assert_eq!(h.sent_bytes(), Vec::<u8>::new(), "no PUBREL after 0x80");
+    assert_eq!(
+        done(&h.events()),
+        [(token.get(), Err(PublishError::RejectedPubRec(pubrec)))]
+    );
+    assert_eq!(h.session.in_flight().count(), 0);
+    // The exchange is over: a PUBCOMP for it now answers nothing.
+    assert_eq!(
+        h.broker(PubComp::new(id(1))),
+        Err(ProtocolError::UnknownPacketId {
+            packet: PacketType::PubComp,
+            packet_id: 1
+        })
+    );
+}
+
+#[test]
+fn a_failed_pubrec_for_an_unknown_id_gets_no_pubrel() {
+    shows!("5.0", "MQTT-4.3.3-4");
+    let mut h = Harness::connected(config(V5));
+    // PUBREC, packet identifier 7, reason 0x80 Unspecified error: nothing in flight.
+    h.broker_bytes(&[0x50, 0x03, 0x00, 0x07, 0x80]).unwrap();
+    assert_eq!(h.sent_bytes(), Vec::<u8>::new(), "no PUBREL after 0x80");
+    assert!(h.events().is_empty());
+    assert_eq!(h.session.state(), mqtt_session::ConnectionState::Connected);
+}
+
+#[test]
 fn a_pubrec_for_an_unknown_id_is_answered_with_0x92() {
     let mut h = Harness::connected(config(V5));
     h.broker(PubRec::new(id(7))).unwrap();
@@ -491,4 +535,27 @@ fn a_large_payload_goes_out_by_reference_and_in_order() {
         assert_eq!(decode_all(&flat, version), expected);
         h.expect_silent();
     }
+}
+
+#[test]
+fn a_completed_publish_tells_the_server_s_reason_code_and_string() {
+    let mut h = Harness::connected(config(V5));
+    h.publish_all("t", &[("0", QoS::AtMostOnce), ("1", QoS::AtLeastOnce)]);
+    h.sent();
+    let mut puback = PubAck::new(id(1));
+    puback.code = PubAckReasonCode::NoMatchingSubscribers;
+    puback.properties.reason_string = Some("nobody listens".into());
+    h.broker(puback).unwrap();
+    let acks: Vec<(u8, Option<String>)> = done(&h.events())
+        .into_iter()
+        .map(|(_, result)| {
+            let ack = result.unwrap();
+            (ack.reason_code(), ack.reason_string().map(str::to_owned))
+        })
+        .collect();
+    assert_eq!(
+        acks,
+        [(0, None), (0x10, Some("nobody listens".to_owned()))],
+        "QoS 0 written, then the PUBACK (0x10 is a success)"
+    );
 }

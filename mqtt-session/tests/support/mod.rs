@@ -15,7 +15,9 @@ use mqtt_codec::{
     ConnAck, ConnectReasonCode, DecodeLimits, Packet, PacketId, ProtocolVersion, Publish, QoS,
     TopicFilter, TopicName,
 };
-use mqtt_session::{Event, ProtocolError, Session, SessionConfig};
+use mqtt_session::{
+    ConnectionState, DisconnectReason, Event, ProtocolError, Session, SessionConfig,
+};
 
 /// Marks the normative statements a scenario shows (read by the coverage test).
 macro_rules! shows {
@@ -197,7 +199,12 @@ impl Harness {
 
     /// The bytes the client wrote since the last look.
     pub fn sent_bytes(&mut self) -> Vec<u8> {
-        self.session.poll_transmit(self.now, &mut self.written);
+        let count = self.session.poll_transmit(self.now, &mut self.written);
+        assert_eq!(
+            count,
+            self.written.len(),
+            "poll_transmit counts what it appends"
+        );
         let bytes = self.written.to_vec();
         self.written.clear();
         bytes
@@ -220,6 +227,20 @@ impl Harness {
     #[track_caller]
     pub fn expect_silent(&mut self) {
         assert_eq!(self.sent(), Vec::<Packet>::new());
+    }
+
+    /// The connection must have ended for a protocol violation, with nothing else told.
+    #[track_caller]
+    pub fn expect_ended_by_violation(&mut self) {
+        let events = self.events();
+        assert!(
+            matches!(
+                events.as_slice(),
+                [Event::Disconnected(DisconnectReason::ProtocolViolation(_))]
+            ),
+            "expected the end for a protocol violation, got {events:?}"
+        );
+        assert_eq!(self.session.state(), ConnectionState::Disconnected);
     }
 
     /// Every event since the last look.

@@ -82,7 +82,7 @@ async fn connect(job: &Job, runtime: Runtime, role: &str) -> Result<Client, Stri
         .uri(format!("mqtt://{}", job.address))
         .id(format!("b{}-{role}", std::process::id()))
         .reconnect(false)
-        .max_inflight(IN_FLIGHT);
+        .max_in_flight(IN_FLIGHT);
     if runtime == Runtime::Tokio {
         options = options.connector(Arc::new(TokioConnector));
     }

@@ -45,7 +45,7 @@ impl Outgoing {
 
 /// The table of outgoing messages in flight.
 #[derive(Debug, Clone, Default)]
-pub struct Inflight {
+pub struct InFlight {
     entries: HashMap<u16, Outgoing>,
     order: BTreeMap<u64, u16>,
     /// Orders of the entries still to be written on the current connection.
@@ -53,7 +53,7 @@ pub struct Inflight {
     next_order: u64,
 }
 
-impl Inflight {
+impl InFlight {
     /// An empty table.
     pub fn new() -> Self {
         Self::default()
