@@ -54,16 +54,9 @@ impl Client {
     /// details on success; the error of the first failed attempt otherwise (the driver goes on
     /// trying, if set to reconnect, until this client is dropped).
     pub fn connect(options: Options) -> Result<Client, ClientError> {
-        let (client, events) = Self::start(options)?;
-        let mut events = Events { inner: events };
-        loop {
-            match events.recv() {
-                Some(Event::Connected(_)) => return Ok(client),
-                Some(Event::Error(error)) => return Err(error),
-                Some(_) => {}
-                None => return Err(ClientError::Closed),
-            }
-        }
+        let (client, _events) = Self::start(options)?;
+        future::block_on(client.inner.wait_connected())?;
+        Ok(client)
     }
 
     /// Starts the driver on a new thread without waiting for a connection; the events stream

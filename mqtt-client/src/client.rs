@@ -19,6 +19,7 @@ use crate::error::ClientError;
 use crate::events::{Events, Listeners, Message, Published};
 use crate::options::Options;
 use crate::routing::{SubscribeRequest, Subscription};
+use crate::state::{ConnectionState, Monitor, StateChanges, Stats};
 
 /// The way back for the answer to one command: a one-shot channel (one allocation per
 /// command, which matters at hundreds of thousands of publishes a second).
@@ -123,6 +124,7 @@ struct Shared {
     /// Boxed: the bounded channel allocates all its slots up front, for every client.
     publishes: async_channel::Sender<Box<PublishCommand>>,
     listeners: Arc<Listeners>,
+    monitor: Arc<Monitor>,
     next_publish: AtomicU64,
     client_id: String,
     version: ProtocolVersion,
@@ -149,18 +151,78 @@ impl Client {
         let (control_sender, control) = async_channel::unbounded();
         let (publish_sender, publishes) = async_channel::bounded(options.publish_capacity);
         let listeners = Arc::new(Listeners::default());
+        let monitor = Arc::new(Monitor::default());
         let client = Client {
             shared: Arc::new(Shared {
                 control: control_sender,
                 publishes: publish_sender,
                 listeners: listeners.clone(),
+                monitor: monitor.clone(),
                 next_publish: AtomicU64::new(1),
                 client_id: options.session.client_id.clone(),
                 version: options.session.version,
             }),
         };
-        let driver = Driver::new(options, control, publishes, listeners);
+        let driver = Driver::new(options, control, publishes, listeners, monitor);
         (client, driver)
+    }
+
+    /// Starts a client on smol's global executor (feature `smol`, on by default) and waits
+    /// for its first connection: the client once the broker accepted it, or the error of the
+    /// first attempt that failed (refused with its reason code, unreachable, a TLS error...),
+    /// after which the client is dropped and its driver ends.
+    ///
+    /// ```no_run
+    /// use mqtt_client::{Client, Options, QoS};
+    /// # smol::block_on(async {
+    /// let options = Options::builder().uri("mqtt://localhost:1883").build()?;
+    /// let client = Client::connect(options).await?;
+    /// client.publish("greetings", "hello", QoS::AtLeastOnce).await?;
+    /// client.disconnect().await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # });
+    /// ```
+    ///
+    /// Drop safety: dropping the future drops the client (its driver ends).
+    #[cfg(feature = "smol")]
+    pub async fn connect(options: Options) -> Result<Client, ClientError> {
+        let (client, driver) = Client::new(options);
+        let mut states = client.state_changes();
+        smol::spawn(async move {
+            let _ = driver.run().await;
+        })
+        .detach();
+        states.connected().await?;
+        Ok(client)
+    }
+
+    /// Waits until the client is connected: `Ok` at once when it is, otherwise once the
+    /// broker accepts the next connection, or the error that ends the next attempt or
+    /// connection. Works on any runtime (the driver must run).
+    ///
+    /// Drop safety: dropping the future changes nothing.
+    pub async fn wait_connected(&self) -> Result<(), ClientError> {
+        self.state_changes().connected().await
+    }
+
+    /// Whether the client is connected now (a cheap read).
+    pub fn is_connected(&self) -> bool {
+        self.shared.monitor.is_connected()
+    }
+
+    /// Where the connection is now.
+    pub fn state(&self) -> ConnectionState {
+        self.shared.monitor.state()
+    }
+
+    /// A stream of the connection's states: the current one, then every change.
+    pub fn state_changes(&self) -> StateChanges {
+        self.shared.monitor.watch()
+    }
+
+    /// The client's counters (messages in flight, queued, sent, received; reconnections).
+    pub fn stats(&self) -> Stats {
+        self.shared.monitor.stats()
     }
 
     /// A client whose driver runs on smol's global executor (feature `smol`, on by default).

@@ -23,6 +23,7 @@ use crate::engine::{After, Closing, Engine, Next};
 use crate::error::ClientError;
 use crate::events::Listeners;
 use crate::options::Options;
+use crate::state::Monitor;
 
 mod io;
 
@@ -62,11 +63,12 @@ impl Driver {
         control: async_channel::Receiver<Command>,
         publishes: async_channel::Receiver<Box<PublishCommand>>,
         listeners: Arc<Listeners>,
+        monitor: Arc<Monitor>,
     ) -> Self {
         let connector = options.connector.clone();
         let sleeper = options.sleeper.clone();
         Self {
-            engine: Engine::new(options, listeners, fastrand::u64(..)),
+            engine: Engine::new(options, listeners, monitor, fastrand::u64(..)),
             connector,
             sleeper,
             control: Box::pin(control),

@@ -135,6 +135,7 @@ mod error;
 mod events;
 mod options;
 mod routing;
+mod state;
 
 pub use backoff::{Backoff, Reconnect, SleepFuture, Sleeper, TimerSleeper};
 pub use builder::OptionsBuilder;
@@ -144,6 +145,7 @@ pub use error::{ClientError, OptionsError};
 pub use events::{Event, Events, Message, Published};
 pub use options::Options;
 pub use routing::{SubscribeRequest, Subscription};
+pub use state::{ConnectionState, StateChanges, Stats};
 
 // The types of the layers below that appear in this API, so that users need not depend on
 // those crates to name them.

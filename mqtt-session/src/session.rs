@@ -233,6 +233,11 @@ impl Session {
             .map(|entry| (entry.token, &entry.publish))
     }
 
+    /// How many outgoing QoS 1/2 publishes are in flight (what [`Session::in_flight`] lists).
+    pub fn in_flight_len(&self) -> usize {
+        self.in_flight.len()
+    }
+
     /// How many accepted publishes wait for a connection or for the server's Receive Maximum.
     pub fn waiting_len(&self) -> usize {
         self.waiting.len()

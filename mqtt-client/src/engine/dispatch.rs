@@ -10,6 +10,7 @@ use super::{Engine, FLUSH_TIMEOUT, Request};
 use crate::error::ClientError;
 use crate::events::{Event, Message, Published};
 use crate::routing::Subscription;
+use crate::state::ConnectionState;
 
 impl Engine {
     /// Hands every session event to whoever waits for it.
@@ -17,6 +18,8 @@ impl Engine {
         while let Some(event) = self.session.poll_event() {
             self.session_event(event, now);
         }
+        self.monitor
+            .set_pending(self.session.in_flight_len(), self.session.waiting_len());
         if std::mem::take(&mut self.subscriptions_changed) {
             let requests = &self.requests;
             self.routes
@@ -28,16 +31,22 @@ impl Engine {
         match event {
             SessionEvent::Connected(connected) => {
                 self.link.connected();
-                if !self.ever_connected {
+                if self.ever_connected {
+                    self.monitor.count_reconnect();
+                } else {
                     self.ever_connected = true;
                     self.publishes.first_connection();
                 }
+                self.monitor.set(ConnectionState::Connected);
                 self.emit(Event::Connected(connected));
                 for (_, request) in self.requests.take_queued() {
                     self.request(request, now);
                 }
             }
-            SessionEvent::Message(message) => self.message(Message::new(message)),
+            SessionEvent::Message(message) => {
+                self.monitor.count_received();
+                self.message(Message::new(message));
+            }
             SessionEvent::PublishDone { token, result } => {
                 let Some(pending) = self.publishes.take(token) else {
                     return;
@@ -46,12 +55,16 @@ impl Engine {
                     Ok(PublishAck::Written) => {
                         // Done once its bytes, still in the session, are written.
                         let unqueued = self.session.transmit_len();
+                        self.monitor.count_sent();
                         if let Some(pending) = self.publishes.encoded(pending, unqueued) {
                             super::answer(&self.listeners, pending, Ok(Published::Written));
                         }
                         return;
                     }
-                    Ok(ack) => Ok(ack),
+                    Ok(ack) => {
+                        self.monitor.count_sent();
+                        Ok(ack)
+                    }
                     Err(error) => Err(error.into()),
                 };
                 super::answer(&self.listeners, pending, result);

@@ -30,6 +30,7 @@ use crate::client::{DisconnectOptions, Reply};
 use crate::error::ClientError;
 use crate::events::{Event, Listeners, Published};
 use crate::options::Options;
+use crate::state::{ConnectionState, Monitor};
 use link::{Link, refusal_is_final};
 use publishes::{PendingPublish, Publishes, answer};
 use requests::{PendingSubscribe, PendingUnsubscribe, Request, Requests};
@@ -81,6 +82,7 @@ struct ConnectionEnd {
 pub(crate) struct Engine {
     session: Session,
     listeners: Arc<Listeners>,
+    monitor: Arc<Monitor>,
     link: Link,
     routes: Routes,
     publishes: Publishes,
@@ -109,7 +111,12 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// An engine for `options`; `seed` makes its random choices (back-off jitter).
-    pub(crate) fn new(options: Options, listeners: Arc<Listeners>, seed: u64) -> Self {
+    pub(crate) fn new(
+        options: Options,
+        listeners: Arc<Listeners>,
+        monitor: Arc<Monitor>,
+        seed: u64,
+    ) -> Self {
         let mut startup_error = None;
         let mut session = match options.store {
             None => Session::new(options.session),
@@ -127,6 +134,7 @@ impl Engine {
         Self {
             session,
             listeners,
+            monitor,
             link: Link::new(options.brokers, options.reconnect, seed),
             routes: Routes::default(),
             publishes: Publishes::default(),
@@ -156,6 +164,10 @@ impl Engine {
         let Some(address) = self.link.address() else {
             return Next::Stop(Err(ClientError::Closed));
         };
+        self.monitor.set(ConnectionState::Connecting {
+            address: address.clone(),
+            attempt: self.link.failures(),
+        });
         self.emit(Event::Connecting {
             address: address.clone(),
             attempt: self.link.failures(),
@@ -283,9 +295,10 @@ impl Engine {
                     return After::Stop(Ok(()));
                 }
                 DisconnectReason::Refused(ref connack) if refusal_is_final(connack.code) => {
-                    return After::Stop(Err(ClientError::ConnectionRefused(Box::new(
-                        connack.clone(),
-                    ))));
+                    let error = ClientError::ConnectionRefused(Box::new(connack.clone()));
+                    self.monitor
+                        .set(ConnectionState::Disconnected(error.clone()));
+                    return After::Stop(Err(error));
                 }
                 DisconnectReason::ProtocolViolation(ref error) => {
                     ClientError::Protocol(error.clone())
@@ -297,10 +310,13 @@ impl Engine {
     }
 
     fn retry(&mut self, reason: Option<&DisconnectReason>, error: ClientError) -> After {
+        self.monitor
+            .set(ConnectionState::Disconnected(error.clone()));
         self.last_error = Some(error.clone());
         match self.link.ended(reason) {
             None => After::Stop(Err(error)),
             Some((address, delay)) => {
+                self.monitor.set(ConnectionState::Reconnecting { delay });
                 self.emit(Event::Reconnecting {
                     address,
                     delay,
@@ -374,6 +390,7 @@ impl Engine {
         self.routes.close();
         self.publishes.clear();
         self.requests = Requests::default();
+        self.monitor.set(ConnectionState::Closed);
         self.listeners.emit(Event::Closed);
         self.listeners.close();
     }

@@ -16,6 +16,7 @@ use crate::client::{Command, PublishCommand};
 use crate::error::ClientError;
 use crate::events::{Event, Events, Listeners, Published};
 use crate::routing::{SubscribeRequest, Subscription};
+use crate::state::ConnectionState;
 use crate::{Backoff, Options};
 
 /// An engine and the broker's side of its connection.
@@ -52,7 +53,7 @@ impl Harness {
         let version = options.version();
         let listeners = Arc::new(Listeners::default());
         Self {
-            engine: Engine::new(options, listeners.clone(), 1),
+            engine: Engine::new(options, listeners.clone(), Arc::default(), 1),
             listeners,
             version,
             now: Instant::now(),
@@ -437,4 +438,61 @@ fn a_qos1_publish_is_done_with_its_puback() {
         answer.try_recv(),
         Ok(Some(Ok(Published::PubAck(_))))
     ));
+}
+
+#[test]
+fn the_state_and_counters_follow_the_connection() {
+    let monitor = Arc::new(crate::state::Monitor::default());
+    let listeners = Arc::new(Listeners::default());
+    let mut harness = Harness::new(ProtocolVersion::V3_1_1);
+    harness.engine = Engine::new(
+        options(ProtocolVersion::V3_1_1, 60),
+        listeners.clone(),
+        monitor.clone(),
+        1,
+    );
+    harness.listeners = listeners;
+    let mut states = monitor.watch();
+    let mut next_state = || states.receiver.try_recv().unwrap();
+    assert!(matches!(next_state(), ConnectionState::Starting));
+    harness.connect();
+    assert!(matches!(next_state(), ConnectionState::Connecting { .. }));
+    assert!(matches!(next_state(), ConnectionState::Connected));
+    assert!(monitor.is_connected());
+    harness.receive(&[message("a", false), message("b", false)]);
+    harness.engine.connection_lost(harness.now);
+    assert!(matches!(
+        harness.engine.connection_closed(),
+        After::Retry(_)
+    ));
+    assert!(matches!(
+        next_state(),
+        ConnectionState::Disconnected(ClientError::Disconnected(_))
+    ));
+    assert!(matches!(next_state(), ConnectionState::Reconnecting { .. }));
+    assert!(!monitor.is_connected());
+    harness.connect();
+    let stats = monitor.stats();
+    assert_eq!((stats.received, stats.reconnects), (2, 1));
+}
+
+#[test]
+fn a_final_refusal_is_the_state_the_connect_call_sees() {
+    let monitor = Arc::new(crate::state::Monitor::default());
+    let mut harness = Harness::new(ProtocolVersion::V3_1_1);
+    harness.engine = Engine::new(
+        options(ProtocolVersion::V3_1_1, 60),
+        harness.listeners.clone(),
+        monitor.clone(),
+        1,
+    );
+    let mut states = monitor.watch();
+    harness.open();
+    harness.receive(&[ConnAck::new(ConnectReasonCode::NotAuthorized).into()]);
+    assert!(matches!(
+        harness.engine.connection_closed(),
+        After::Stop(Err(ClientError::ConnectionRefused(_)))
+    ));
+    let result = futures_lite::future::block_on(states.connected());
+    assert!(matches!(result, Err(ClientError::ConnectionRefused(_))));
 }
