@@ -73,6 +73,7 @@ pub mod file_store;
 pub mod flow_control;
 mod incoming;
 mod inflight;
+pub mod journal;
 pub mod keep_alive;
 pub mod offline_queue;
 mod out_buffer;
