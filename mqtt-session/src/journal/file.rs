@@ -54,12 +54,19 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Reads the journal at `path` without changing anything (a missing or empty file is an
-    /// empty state). A torn final record is dropped and reported in [`Loaded::torn_tail`]; any
+    /// Reads the journal at `path` without changing anything (a missing file is an empty
+    /// state; an empty file is not a journal, since a journal is created with its header in
+    /// one step, and is refused). A torn final record is dropped and reported in [`Loaded::torn_tail`]; any
     /// other damage is an error.
     pub fn load(path: impl AsRef<Path>) -> Result<Loaded, JournalError> {
         let path = path.as_ref();
-        let bytes = read_file(path)?;
+        let Some(bytes) = read_file(path)? else {
+            return Ok(Loaded {
+                state: StoredSession::default(),
+                records: 0,
+                torn_tail: None,
+            });
+        };
         let (live, records, torn) = replay(path, &bytes)?;
         Ok(Loaded {
             state: live.session().clone(),
@@ -81,18 +88,24 @@ impl Journal {
     /// while open with it, so that the file still shows what happened.
     pub fn open(path: impl AsRef<Path>, fsync: bool) -> Result<Self, JournalError> {
         let path = path.as_ref().to_path_buf();
-        let bytes = read_file(&path)?;
-        let (live, _, torn) = replay(&path, &bytes)?;
-        if bytes.is_empty() {
-            // A new journal is created whole (header synced, then renamed into place), so a
-            // journal file with a partial header never exists.
-            install(&path, &format::header())?;
-        }
+        let (bytes, live, torn) = match read_file(&path)? {
+            Some(bytes) => {
+                let (live, _, torn) = replay(&path, &bytes)?;
+                (bytes, live, torn)
+            }
+            None => {
+                // A new journal is created whole (header synced, then renamed into place), so
+                // a journal file with a partial header never exists.
+                let header = format::header();
+                install(&path, &header)?;
+                (header.to_vec(), LiveState::default(), None)
+            }
+        };
         let file = OpenOptions::new()
             .append(true)
             .open(&path)
             .map_err(io(&path))?;
-        let mut len = bytes.len().max(HEADER_LEN) as u64;
+        let mut len = bytes.len() as u64;
         let mut torn_tail = None;
         if let Some((offset, torn_len)) = torn {
             let saved_to = keep_torn_bytes(&path, &bytes, offset)?;
@@ -261,9 +274,6 @@ type Replayed = (LiveState, u64, Option<(u64, u64)>);
 
 fn replay(path: &Path, bytes: &[u8]) -> Result<Replayed, JournalError> {
     let mut live = LiveState::default();
-    if bytes.is_empty() {
-        return Ok((live, 0, None));
-    }
     match format::read_header(bytes) {
         Header::Current => {}
         Header::Version(version) => {
@@ -300,14 +310,15 @@ fn replay(path: &Path, bytes: &[u8]) -> Result<Replayed, JournalError> {
     Ok((live, records, None))
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, JournalError> {
+/// The bytes of the file; `None` when there is no file.
+fn read_file(path: &Path) -> Result<Option<Vec<u8>>, JournalError> {
     let mut bytes = Vec::new();
     match File::open(path) {
         Ok(mut file) => {
             file.read_to_end(&mut bytes).map_err(io(path))?;
-            Ok(bytes)
+            Ok(Some(bytes))
         }
-        Err(error) if error.kind() == ErrorKind::NotFound => Ok(bytes),
+        Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
         Err(error) => Err(io(path)(error)),
     }
 }

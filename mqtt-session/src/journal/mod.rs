@@ -29,6 +29,9 @@
 //!   itself, or with zeros only: that final record is torn (a crash while it was written). It
 //!   never took effect; it is dropped and reported ([`Loaded::torn_tail`],
 //!   [`Journal::torn_tail`]).
+//! - A missing file is an empty journal. An empty file is not: a journal is created with its
+//!   header in one step (written, synced, renamed into place), so only an outside hand
+//!   leaves one, and it is refused like any damage.
 //! - Anything else (a bad header, a length or content checksum that fails, an impossible
 //!   length, an unknown kind, contents that do not fit their kind or contradict the records
 //!   before) is a [`JournalError`], and the file is left exactly as it was.
