@@ -76,6 +76,7 @@ mod file_store;
 mod flow_control;
 mod in_flight;
 mod incoming;
+mod journal;
 mod keep_alive;
 mod offline_queue;
 mod out_buffer;

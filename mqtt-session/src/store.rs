@@ -55,6 +55,10 @@ pub struct StoredSession {
     /// Packet identifiers of incoming QoS 2 messages we answered with PUBREC and whose
     /// PUBREL has not come yet.
     pub incoming_qos2: BTreeSet<u16>,
+    /// Publishes accepted before they had a packet identifier (for example in the offline
+    /// queue), by their place in the queue, without packet identifier. Only a store that keeps
+    /// [`crate::journal::Record::Queue`] records fills it.
+    pub queued: BTreeMap<u64, Publish>,
 }
 
 /// Persistence for the session state. Every method is called before the packet it records
