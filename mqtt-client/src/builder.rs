@@ -9,7 +9,7 @@ use bytes::Bytes;
 use mqtt_codec::bytestring::ByteString;
 use mqtt_codec::{ConnectProperties, ProtocolVersion, Will};
 use mqtt_session::{
-    AckMode, Authenticator, LostSessionPolicy, QueueFullPolicy, SessionConfig, Store,
+    AckMode, Authenticator, Journal, LostSessionPolicy, QueueFullPolicy, SessionConfig,
 };
 use mqtt_transport::{BrokerAddress, Connector, DefaultConnector};
 
@@ -70,7 +70,7 @@ pub struct OptionsBuilder {
     properties: ConnectProperties,
     v5_only: Vec<&'static str>,
     authenticator: Option<Box<dyn Authenticator>>,
-    store: Option<Box<dyn Store>>,
+    journal: Option<Journal>,
     manual_ack: bool,
     queue_capacity: usize,
     publish_capacity: usize,
@@ -107,7 +107,7 @@ impl Default for OptionsBuilder {
             properties: ConnectProperties::default(),
             v5_only: Vec::new(),
             authenticator: None,
-            store: None,
+            journal: None,
             manual_ack: false,
             queue_capacity: 1000,
             publish_capacity: 64,
@@ -404,36 +404,45 @@ impl OptionsBuilder {
         self
     }
 
-    /// Keeps the session state in `store` (for example a [`FileStore`](crate::FileStore)):
-    /// every QoS 1 and 2 publish in flight, and the incoming QoS 2 exchanges, are on record
-    /// before their packet is written, so that a client started again with the same store
-    /// (and the same client identifier) sends them again after a crash. The default is an
-    /// in-memory store, which lasts as long as the client.
+    /// Keeps the session in `journal`, a file that outlives the process: every publish the
+    /// client accepts (from the moment `publish`/`enqueue` returns, queued or in flight), the
+    /// stage of each QoS 1/2 exchange, and the incoming QoS 2 exchanges are on record before
+    /// the packets that depend on them are written, so that a client started again on the
+    /// same journal (and with the same client identifier) sends them after a crash. The
+    /// driver appends on a thread of its own, many records with one write and (when the
+    /// journal was opened with `fsync`) one `fsync`.
     ///
-    /// With `clean(false)` the broker's session resumes and the messages go again with DUP;
-    /// when the broker has no session (or with `clean(true)`), the
-    /// [`lost_session_policy`](Self::lost_session_policy) decides. Publishes still waiting
-    /// in the offline queue, not yet sent, are not on record. A store that cannot be read
-    /// ends the driver at once with [`ClientError::Store`](crate::ClientError::Store).
+    /// Without a journal (the default) the session lives in memory, copying nothing: what is
+    /// accepted survives lost connections and broker restarts, not a crash of the process.
+    ///
+    /// With `clean(false)` the broker's session resumes and messages in flight go again with
+    /// DUP; when the broker has no session (or with `clean(true)`), the
+    /// [`lost_session_policy`](Self::lost_session_policy) decides. A journal that cannot be
+    /// written ends the driver with [`ClientError::Journal`](crate::ClientError::Journal),
+    /// before any packet that needed the record is sent.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("mqtt-store-doc-{}", std::process::id()));
+    /// # let dir = std::env::temp_dir().join(format!("mqtt-journal-doc-{}", std::process::id()));
     /// # std::fs::create_dir_all(&dir)?;
-    /// use mqtt_client::{FileStore, Options};
+    /// use mqtt_client::{Journal, Options};
+    /// let journal = Journal::open(dir.join("meter-17.journal"), true)?;
+    /// if let Some(torn) = journal.torn_tail() {
+    ///     eprintln!("the last write before a crash was incomplete and is dropped: {torn}");
+    /// }
     /// let options = Options::builder()
     ///     .uri("mqtt://localhost")
     ///     .id("meter-17")
     ///     .clean(false)
-    ///     .store(FileStore::open(dir.join("meter-17.session"), true)?)
+    ///     .journal(journal)
     ///     .build()?;
     /// # drop(options);
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn store(mut self, store: impl Store + 'static) -> Self {
-        self.store = Some(Box::new(store));
+    pub fn journal(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
         self
     }
 
@@ -557,7 +566,7 @@ impl OptionsBuilder {
             connector,
             sleeper: self.sleeper,
             authenticator: self.authenticator,
-            store: self.store,
+            journal: self.journal,
             publish_capacity: self.publish_capacity,
             connect_timeout: self.connect_timeout,
         })

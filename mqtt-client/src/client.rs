@@ -67,6 +67,8 @@ pub(crate) struct PublishCommand {
     pub(crate) id: u64,
     pub(crate) publish: Publish,
     pub(crate) reply: Reply<Published>,
+    /// With a journal: told once the message is on the disk (accepted for good).
+    pub(crate) accepted: Option<oneshot::Sender<()>>,
 }
 
 /// How to disconnect: reason code and properties (MQTT 5.0), and whether to wait for the
@@ -128,6 +130,8 @@ struct Shared {
     next_publish: AtomicU64,
     client_id: String,
     version: ProtocolVersion,
+    /// A journal keeps what is accepted: acceptance waits for the disk.
+    durable: bool,
 }
 
 /// A handle to an MQTT client: cheap to clone, `Send + Sync`, usable from any task or thread.
@@ -161,6 +165,7 @@ impl Client {
                 next_publish: AtomicU64::new(1),
                 client_id: options.session.client_id.clone(),
                 version: options.session.version,
+                durable: options.journal.is_some(),
             }),
         };
         let driver = Driver::new(options, control, publishes, listeners, monitor);
@@ -301,23 +306,28 @@ impl Client {
         self.enqueue(publish).await?.await
     }
 
-    /// Hands a message to the driver, waiting only for room in the queue; the returned
-    /// [`PublishHandle`] ends when it is done (and may be dropped: the message still goes).
+    /// Hands a message to the driver and returns once it is accepted: taken by the driver's
+    /// queue, and, with a [journal](crate::OptionsBuilder::journal), on the disk, so that it
+    /// is sent even if the process dies now. The returned [`PublishHandle`] ends when it is
+    /// done (and may be dropped: the message still goes).
     ///
-    /// Drop safety: dropping this future before it ends publishes nothing.
+    /// Drop safety: dropping this future while it waits for room publishes nothing; dropped
+    /// while it waits for the journal, the message is already taken and still goes.
     pub async fn enqueue(&self, publish: Publish) -> Result<PublishHandle, ClientError> {
-        let (command, handle) = self.command(publish);
+        let (command, mut handle) = self.command(publish);
         self.shared
             .publishes
             .send(command)
             .await
             .map_err(|_| ClientError::Closed)?;
+        handle.accepted().await?;
         Ok(handle)
     }
 
     /// Hands a message to the driver without waiting: [`ClientError::WouldBlock`] when the
     /// queue is full (nothing queued). The returned [`PublishHandle`] ends when it is done;
-    /// drop it if you do not need to know.
+    /// drop it if you do not need to know. With a [journal](crate::OptionsBuilder::journal),
+    /// the message is on the disk only once [`PublishHandle::accepted`] has returned.
     pub fn try_publish(&self, publish: Publish) -> Result<PublishHandle, ClientError> {
         let (command, handle) = self.command(publish);
         match self.shared.publishes.try_send(command) {
@@ -330,8 +340,24 @@ impl Client {
     fn command(&self, publish: Publish) -> (Box<PublishCommand>, PublishHandle) {
         let id = self.shared.next_publish.fetch_add(1, Ordering::Relaxed);
         let (reply, receiver) = reply_channel();
-        let command = Box::new(PublishCommand { id, publish, reply });
-        (command, PublishHandle { id, receiver })
+        let (accepted, durable) = if self.shared.durable {
+            let (sender, receiver) = oneshot::channel();
+            (Some(sender), Some(receiver))
+        } else {
+            (None, None)
+        };
+        let command = Box::new(PublishCommand {
+            id,
+            publish,
+            reply,
+            accepted,
+        });
+        let handle = PublishHandle {
+            id,
+            receiver,
+            durable,
+        };
+        (command, handle)
     }
 
     /// Subscribes to `filter` with maximum QoS `qos`; see
@@ -469,9 +495,24 @@ impl Client {
 pub struct PublishHandle {
     id: u64,
     receiver: Answer<Published>,
+    /// With a journal, until the message is on the disk.
+    durable: Option<oneshot::Receiver<()>>,
 }
 
 impl PublishHandle {
+    /// Waits until the message is accepted for good: at once without a journal; with one,
+    /// once it is on the disk (it is then sent even if the process dies). An error when the
+    /// driver ended first (its journal failed, or it was dropped).
+    ///
+    /// Drop safety: dropping this future changes nothing.
+    pub async fn accepted(&mut self) -> Result<(), ClientError> {
+        if let Some(durable) = self.durable.as_mut() {
+            durable.await.map_err(|_| ClientError::Closed)?;
+            self.durable = None;
+        }
+        Ok(())
+    }
+
     /// The number of this publish (as in [`Event::Published`](crate::Event::Published)),
     /// unique within the client, increasing.
     pub fn id(&self) -> u64 {

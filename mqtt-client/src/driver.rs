@@ -26,6 +26,7 @@ use crate::options::Options;
 use crate::state::Monitor;
 
 mod io;
+mod journal;
 
 /// How many rounds one poll of the driver may make before it yields to other tasks (so that
 /// many clients share one thread fairly).
@@ -45,6 +46,7 @@ pub struct Driver {
     control: Pin<Box<async_channel::Receiver<Command>>>,
     publishes: Pin<Box<async_channel::Receiver<Box<PublishCommand>>>>,
     io: io::Io,
+    persistence: journal::Persistence,
     timer: Timer,
     timer_at: Option<Instant>,
 }
@@ -59,7 +61,7 @@ impl std::fmt::Debug for Driver {
 
 impl Driver {
     pub(crate) fn new(
-        options: Options,
+        mut options: Options,
         control: async_channel::Receiver<Command>,
         publishes: async_channel::Receiver<Box<PublishCommand>>,
         listeners: Arc<Listeners>,
@@ -67,13 +69,17 @@ impl Driver {
     ) -> Self {
         let connector = options.connector.clone();
         let sleeper = options.sleeper.clone();
+        // The journal is I/O: the driver keeps it; the engine starts from what it holds.
+        let journal = options.journal.take();
+        let stored = journal.as_ref().map(|journal| journal.state().clone());
         Self {
-            engine: Engine::new(options, listeners, monitor, fastrand::u64(..)),
+            engine: Engine::new(options, stored, listeners, monitor, fastrand::u64(..)),
             connector,
             sleeper,
             control: Box::pin(control),
             publishes: Box::pin(publishes),
             io: io::Io::default(),
+            persistence: journal::Persistence::new(journal),
             timer: Timer::never(),
             timer_at: None,
         }
@@ -95,7 +101,20 @@ impl Driver {
     )]
     pub fn run(mut self) -> impl Future<Output = Result<(), ClientError>> + Send {
         async move {
-            let result = self.run_connections().await;
+            let mut result = self.run_connections().await;
+            // What was accepted is on the disk before the driver says it is done.
+            poll_fn(|cx| {
+                self.persistence.poll(cx, &mut self.engine);
+                match self.persistence.failure() {
+                    _ if self.persistence.is_idle() => Poll::Ready(()),
+                    Some(_) => Poll::Ready(()),
+                    None => Poll::Pending,
+                }
+            })
+            .await;
+            if let (Ok(()), Some(error)) = (&result, self.persistence.failure()) {
+                result = Err(error.clone());
+            }
             self.engine.finish(&result);
             result
         }
@@ -103,6 +122,9 @@ impl Driver {
 
     async fn run_connections(&mut self) -> Result<(), ClientError> {
         loop {
+            if let Some(error) = self.persistence.failure() {
+                return Err(error.clone());
+            }
             let address = match self.engine.next_attempt(self.publishes.is_empty()) {
                 Next::Stop(result) => return result,
                 Next::Connect(address) => address,
@@ -131,8 +153,12 @@ impl Driver {
         poll_fn(|cx| {
             loop {
                 let now = Instant::now();
-                let progress = self.take_commands(cx, now) | self.engine.handle_timeout(now);
-                if self.engine.should_stop(self.publishes.is_empty()) {
+                let progress = self.take_commands(cx, now)
+                    | self.engine.handle_timeout(now)
+                    | self.persistence.poll(cx, &mut self.engine);
+                if self.persistence.failure().is_some()
+                    || self.engine.should_stop(self.publishes.is_empty())
+                {
                     return Poll::Ready(None);
                 }
                 if let Poll::Ready(output) = future.as_mut().poll(cx) {
@@ -153,6 +179,7 @@ impl Driver {
         }
         self.io.reset();
         let flushed = poll_fn(|cx| self.poll_connection(cx, &mut stream)).await;
+        self.persistence.connection_ended();
         if flushed {
             // Ended well: close it properly, within a bound.
             let close = async {
@@ -165,7 +192,11 @@ impl Driver {
         }
         // Otherwise dropped as it is: a dead link would never take its unwritten bytes.
         drop(stream);
-        self.engine.connection_closed()
+        let after = self.engine.connection_closed();
+        match self.persistence.failure() {
+            Some(error) => After::Stop(Err(error.clone())),
+            None => after,
+        }
     }
 
     /// One connection's rounds; ready when it is over, with whether its bytes all went out.
@@ -178,11 +209,20 @@ impl Driver {
             if self.engine.closing(now) == Closing::Open {
                 progress |= self.io.poll_read(cx, stream, &mut self.engine, now);
             }
-            self.engine.poll_transmit(now, &mut self.io.write_buf);
+            progress |= self.persistence.poll(cx, &mut self.engine);
+            if self.persistence.failure().is_some() {
+                // Nothing that needed the lost records may go out.
+                return Poll::Ready(false);
+            }
+            self.persistence.release(&mut self.io.write_buf);
+            self.persistence
+                .transmit(&mut self.engine, now, &mut self.io.write_buf);
             progress |= self.io.poll_write(cx, stream, &mut self.engine, now);
             match self.engine.closing(now) {
                 Closing::Open => {}
-                Closing::Flush if !self.io.write_buf.is_empty() => {}
+                // Its last bytes may still wait for their records to be on the disk.
+                Closing::Flush
+                    if !self.io.write_buf.is_empty() || self.persistence.held_len() > 0 => {}
                 Closing::Flush => return Poll::Ready(true),
                 Closing::Now => return Poll::Ready(false),
             }
@@ -229,12 +269,18 @@ impl Driver {
             }
             progress = true;
         }
-        while self
-            .engine
-            .wants_publish(self.io.write_buf.len(), WRITE_HIGH_WATER)
-        {
+        while self.engine.wants_publish(
+            self.io.write_buf.len() + self.persistence.held_len(),
+            WRITE_HIGH_WATER,
+        ) {
             match self.publishes.as_mut().poll_next(cx) {
-                Poll::Ready(Some(command)) => self.engine.publish(command, now),
+                Poll::Ready(Some(mut command)) => {
+                    let accepted = command.accepted.take();
+                    self.engine.publish(command, now);
+                    if let Some(accepted) = accepted {
+                        self.persistence.on_accepted(&mut self.engine, accepted);
+                    }
+                }
                 Poll::Ready(None) => {
                     self.note_closed_channel();
                     break;

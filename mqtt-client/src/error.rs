@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use mqtt_codec::{ConnAck, ProtocolVersion, SubAck, TopicError};
-use mqtt_session::{CommandError, ProtocolError, PublishError, StoreError};
+use mqtt_session::{CommandError, JournalError, ProtocolError, PublishError};
 use mqtt_transport::{AddressError, TransportError};
 
 /// Options that cannot work, refused by [`OptionsBuilder::build`](crate::OptionsBuilder::build)
@@ -131,10 +131,10 @@ pub enum ClientError {
     /// Reading from or writing to the connection failed.
     #[error("connection error: {0}")]
     Io(Arc<std::io::Error>),
-    /// The session store could not be read at start, or failed to record a step of an
-    /// exchange: the driver ends, and what the store holds stays for the next start.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// The session journal could not be written: the driver ends (before any packet that
+    /// needed the record went out), and what the journal holds stays for the next start.
+    #[error("the session journal failed: {0}")]
+    Journal(Arc<JournalError>),
     /// The request was made before the client was ever connected, and no connection could be
     /// made within the connect timeout
     /// ([`OptionsBuilder::connect_timeout`](crate::OptionsBuilder::connect_timeout)): the

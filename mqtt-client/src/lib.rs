@@ -157,9 +157,9 @@ pub use mqtt_codec::{
     TopicFilter, TopicName, UnsubAck, UnsubscribeProperties, Will, WillProperties, bytes,
 };
 pub use mqtt_session::{
-    AckToken, AuthError, Authenticator, CommandError, Connected, DisconnectReason, FileStore,
-    LostSessionPolicy, MemoryStore, ProtocolError, PublishError, QueueFullPolicy, ServerLimits,
-    Store, StoreError,
+    AckToken, AuthError, Authenticator, CommandError, Connected, DisconnectReason, Journal,
+    JournalError, LostSessionPolicy, ProtocolError, PublishError, QueueFullPolicy, ServerLimits,
+    TornTail,
 };
 #[cfg(feature = "tokio")]
 pub use mqtt_transport::TokioConnector;

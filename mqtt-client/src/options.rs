@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mqtt_codec::ProtocolVersion;
-use mqtt_session::{Authenticator, SessionConfig, Store};
+use mqtt_session::{Authenticator, Journal, SessionConfig};
 use mqtt_transport::{BrokerAddress, Connector};
 
 use crate::backoff::{Reconnect, Sleeper};
@@ -22,7 +22,7 @@ pub struct Options {
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) sleeper: Arc<dyn Sleeper>,
     pub(crate) authenticator: Option<Box<dyn Authenticator>>,
-    pub(crate) store: Option<Box<dyn Store>>,
+    pub(crate) journal: Option<Journal>,
     pub(crate) publish_capacity: usize,
     pub(crate) connect_timeout: Duration,
 }

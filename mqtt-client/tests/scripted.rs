@@ -12,9 +12,9 @@ use mqtt_client::{
     ProtocolVersion, Published, QoS,
 };
 use mqtt_codec::{
-    ConnAck, ConnectReasonCode, Disconnect, DisconnectReasonCode, Packet, PacketId, PubAck,
-    PubAckReasonCode, PubComp, PubRec, PubRel, Publish, SubAck, Subscribe, SubscribeReasonCode,
-    SubscriptionId, SubscriptionOptions, UnsubAck, Unsubscribe,
+    ConnAck, ConnectReasonCode, Disconnect, DisconnectReasonCode, Packet, PubAck, PubAckReasonCode,
+    PubComp, PubRec, PubRel, Publish, SubAck, Subscribe, SubscribeReasonCode, SubscriptionId,
+    SubscriptionOptions, UnsubAck, Unsubscribe,
 };
 
 #[macro_use]
@@ -358,16 +358,16 @@ scripted!(
 );
 
 scripted!(
-    /// A process that dies with a QoS 1 and a QoS 2 message in flight: a new client with the
-    /// same file store sends both again with DUP (the QoS 2 one at its PUBREL stage), and
-    /// the store is empty once they are acknowledged.
-    messages_in_flight_survive_a_restart_with_a_file_store,
+    /// A process that dies with a QoS 1 and a QoS 2 message in flight: a new client on the
+    /// same journal sends both again with DUP (the QoS 2 one at its PUBREL stage), and the
+    /// journal holds nothing once they are acknowledged.
+    messages_in_flight_survive_a_restart_with_a_journal,
     |mode| async move {
         let dir = mqtt_testkit::TempDir::new("client-store").unwrap();
         let path = dir.path().join("session");
         let with_store = |o: OptionsBuilder| {
             o.clean(false)
-                .store(mqtt_client::FileStore::open(&path, false).unwrap())
+                .journal(mqtt_client::Journal::open(&path, false).unwrap())
         };
 
         let first = start(V3_1_1, mode, with_store).await;
@@ -401,64 +401,49 @@ scripted!(
         within(done).await.unwrap();
         within(driver).await.unwrap();
 
-        let mut reopened = mqtt_client::FileStore::open(&path, false).unwrap();
-        let stored = mqtt_client::Store::load(&mut reopened).unwrap();
+        let stored = mqtt_client::Journal::load(&path).unwrap().state;
         assert!(stored.outgoing.is_empty(), "{:?}", stored.outgoing);
     }
 );
 
 scripted!(
-    /// A store that cannot be read ends the driver at once with a store error.
-    an_unreadable_store_ends_the_driver,
+    /// "Accepted" means on the disk: a message `enqueue` accepted while no broker is there
+    /// is in the journal when it returns, and a client started again on the journal after
+    /// the process died sends it.
+    accepted_offline_messages_survive_a_crash,
     |mode| async move {
-        let dir = mqtt_testkit::TempDir::new("client-store-bad").unwrap();
-        let path = dir.write("session", b"not a journal").unwrap();
-        let store = mqtt_client::FileStore::open(&path, false);
-        // The file store refuses a journal it cannot read; a store whose load fails (tested
-        // here) ends the driver.
-        assert!(store.is_err(), "a damaged journal is refused when opened");
-        let setup = start(V3_1_1, mode, |o| o.store(FailingStore)).await;
-        let result = within(setup.driver).await;
-        assert!(matches!(result, Err(ClientError::Store(_))), "{result:?}");
+        let dir = mqtt_testkit::TempDir::new("client-accepted").unwrap();
+        let path = dir.path().join("session");
+        let with_journal = |o: OptionsBuilder| {
+            o.clean(false)
+                .journal(mqtt_client::Journal::open(&path, true).unwrap())
+        };
+        let first = start_refusing(V3_1_1, mode, u32::MAX, with_journal).await;
+        let accepted = publish("q", "accepted", QoS::AtLeastOnce, None);
+        let handle = within(first.client.enqueue(accepted)).await.unwrap();
+        // The process dies now.
+        let Setup { client, driver, .. } = first;
+        drop(driver);
+        drop((client, handle));
+        let queued = mqtt_client::Journal::load(&path).unwrap().state.queued;
+        assert_eq!(queued.len(), 1, "on the disk when enqueue returned");
+
+        let second = start(V3_1_1, mode, with_journal).await;
+        let mut peer = accept(&second, false, false).await;
+        peer.expect(publish("q", "accepted", QoS::AtLeastOnce, Some(1)))
+            .await;
+        peer.send(PubAck::new(id(1))).await;
+        let Setup { client, driver, .. } = second;
+        let waiting = DisconnectOptions::new().wait_for_in_flight(true);
+        let done = smol::spawn(async move { client.disconnect_with(waiting).await });
+        peer.expect(Disconnect::new(DisconnectReasonCode::NormalDisconnection))
+            .await;
+        within(done).await.unwrap();
+        within(driver).await.unwrap();
+        let state = mqtt_client::Journal::load(&path).unwrap().state;
+        assert!(state.queued.is_empty() && state.outgoing.is_empty(), "{state:?}");
     }
 );
-
-/// A store whose every operation fails.
-struct FailingStore;
-
-fn gone<T>() -> Result<T, mqtt_client::StoreError> {
-    Err(mqtt_client::StoreError::new("the disk is gone"))
-}
-
-impl mqtt_client::Store for FailingStore {
-    fn load(&mut self) -> Result<mqtt_session::StoredSession, mqtt_client::StoreError> {
-        gone()
-    }
-    fn set_established(&mut self, _: bool) -> Result<(), mqtt_client::StoreError> {
-        gone()
-    }
-    fn save_outgoing(
-        &mut self,
-        _: &mqtt_session::StoredPublish,
-    ) -> Result<(), mqtt_client::StoreError> {
-        gone()
-    }
-    fn release_outgoing(&mut self, _: PacketId, _: u64) -> Result<(), mqtt_client::StoreError> {
-        gone()
-    }
-    fn remove_outgoing(&mut self, _: PacketId) -> Result<(), mqtt_client::StoreError> {
-        gone()
-    }
-    fn save_incoming(&mut self, _: PacketId) -> Result<(), mqtt_client::StoreError> {
-        gone()
-    }
-    fn remove_incoming(&mut self, _: PacketId) -> Result<(), mqtt_client::StoreError> {
-        gone()
-    }
-    fn clear(&mut self) -> Result<(), mqtt_client::StoreError> {
-        gone()
-    }
-}
 
 scripted!(
     /// QoS 2, cut after PUBLISH: PUBLISH again with DUP, then the whole exchange.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use mqtt_codec::{PacketId, Publish, QoS, TopicName};
 use mqtt_session::StoredPublish;
-use mqtt_session::journal::{Journal, Record};
+use mqtt_session::{Journal, Record};
 
 /// Each configuration runs for about this long.
 const BUDGET: Duration = Duration::from_millis(1500);

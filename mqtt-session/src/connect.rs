@@ -47,7 +47,7 @@ pub struct SessionConfig {
     /// Clean Start (5.0) / Clean Session (3.x) of the first connection. Later connections of
     /// a 5.0 session ask to resume (Clean Start 0); 3.x ones repeat this flag.
     ///
-    /// A new session (a new [`crate::MemoryStore`], or a store that never saw a CONNACK) that
+    /// A new session ([`crate::Session::new`], or a journal that never saw a CONNACK) that
     /// asks to resume counts its state as empty, unless
     /// [`empty_state_may_resume`](Self::empty_state_may_resume) is off.
     pub clean_start: bool,
@@ -57,7 +57,7 @@ pub struct SessionConfig {
     /// and an empty state is safe (nothing of ours was in flight; a PUBREL for an unknown id
     /// is completed with 0x92). Off, 5.0 sessions follow [MQTT-3.2.2-4] to the letter: such a
     /// CONNACK ends the connection and the next one asks for a clean start, which discards
-    /// what the broker queued; keep the state in a [`crate::FileStore`] to resume then.
+    /// what the broker queued; keep the state in a [`crate::Journal`] to resume then.
     pub empty_state_may_resume: bool,
     /// Keep alive in seconds (0: off).
     pub keep_alive: u16,

@@ -6,7 +6,6 @@ use mqtt_codec::{
 };
 
 use crate::auth::AuthError;
-use crate::store::StoreError;
 
 /// A command the session refused; nothing was sent or queued.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -113,9 +112,6 @@ pub enum CommandError {
     /// The packet cannot be encoded (e.g. MQTT 5.0 properties on a 3.x connection).
     #[error("cannot encode the packet: {0}")]
     Encode(#[from] EncodeError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// Why an accepted publish did not complete.
@@ -138,9 +134,6 @@ pub enum PublishError {
     /// Waiting for a connection, it became impossible under the new server's limits.
     #[error(transparent)]
     Refused(#[from] CommandError),
-    /// The store failed before the message could be sent.
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// A protocol violation by the server, or a packet we cannot take: the connection ends, with a

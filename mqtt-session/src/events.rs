@@ -9,7 +9,6 @@ use mqtt_codec::{
 use crate::auth::AuthError;
 use crate::connect::Connected;
 use crate::error::{CommandError, ProtocolError, PublishError};
-use crate::store::StoreError;
 
 /// Identifies one accepted publish until its [`Event::PublishDone`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -127,9 +126,6 @@ pub enum DisconnectReason {
     ConnAckTimeout,
     /// The authenticator refused the server's data.
     AuthFailed(AuthError),
-    /// The store failed while we handled an incoming packet (a transient error: the connection
-    /// is closed [MQTT-4.8.0-2]).
-    StoreFailed(StoreError),
     /// The driver reported the network connection lost.
     ConnectionLost,
 }
@@ -148,7 +144,6 @@ impl std::fmt::Display for DisconnectReason {
             Self::KeepAliveTimeout => f.write_str("no PINGRESP in time: the server is gone")?,
             Self::ConnAckTimeout => f.write_str("no CONNACK in time")?,
             Self::AuthFailed(error) => write!(f, "authentication failed: {error}")?,
-            Self::StoreFailed(error) => write!(f, "the session store failed: {error}")?,
             Self::ConnectionLost => f.write_str("connection lost")?,
         }
         if let Some(reason) = self.reason_string() {

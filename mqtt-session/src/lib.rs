@@ -1,5 +1,5 @@
 //! The MQTT protocol engine of the toolkit, without I/O: QoS 0/1/2 in both directions,
-//! sessions that survive reconnections (and, with a [`Store`], restarts), keep alive, flow
+//! sessions that survive reconnections (and, with a [`Journal`], restarts), keep alive, flow
 //! control, topic aliases, manual acknowledgement and enhanced authentication, for MQTT 3.1,
 //! 3.1.1 and 5.0.
 //!
@@ -72,7 +72,6 @@ mod auth;
 mod connect;
 mod error;
 mod events;
-mod file_store;
 mod flow_control;
 mod in_flight;
 mod incoming;
@@ -92,9 +91,9 @@ pub use error::{CommandError, ProtocolError, PublishError};
 pub use events::{
     AckToken, DisconnectReason, Event, Message, PublishAck, PublishToken, RequestLost, RequestToken,
 };
-pub use file_store::FileStore;
+pub use journal::{Damage, Journal, JournalError, Loaded, Record, TornTail};
 pub use offline_queue::QueueFullPolicy;
 pub use out_buffer::OutBuffer;
 pub use session::{ConnectionState, Session};
-pub use store::{MemoryStore, Store, StoreError, StoredPublish, StoredSession};
+pub use store::{StoredPublish, StoredSession};
 pub use subscriptions::Subscription;

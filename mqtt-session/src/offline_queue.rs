@@ -84,6 +84,16 @@ impl<T> OfflineQueue<T> {
         self.items.remove(index)
     }
 
+    /// The newest item.
+    pub fn back_mut(&mut self) -> Option<&mut T> {
+        self.items.back_mut()
+    }
+
+    /// The items, oldest first, to change in place.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.items.iter_mut()
+    }
+
     /// The oldest item.
     pub fn front(&self) -> Option<&T> {
         self.items.front()

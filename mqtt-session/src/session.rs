@@ -7,6 +7,7 @@
 
 mod acknowledgements;
 mod incoming_publish;
+mod persistence;
 mod server_packets;
 mod transmit;
 
@@ -31,11 +32,12 @@ use crate::events::{
 use crate::flow_control::InFlightWindow;
 use crate::in_flight::{InFlight, Outgoing, Stage};
 use crate::incoming::{AckReply, Incoming, Qos2State};
+use crate::journal::Record;
 use crate::keep_alive::{KeepAlive, KeepAliveAction};
 use crate::offline_queue::{OfflineQueue, Queued};
 use crate::out_buffer::OutBuffer;
 use crate::packet_id::PacketIdAllocator;
-use crate::store::{MemoryStore, Store, StoreError, StoredPublish};
+use crate::store::StoredPublish;
 use crate::subscriptions::{Request, RequestKind, Subscription, Subscriptions};
 use crate::topic_alias::{AliasError, AliasUse, OutgoingAliases};
 
@@ -65,6 +67,10 @@ enum State {
 #[derive(Debug, Clone)]
 struct Waiting {
     token: PublishToken,
+    /// Its place in the queue, as the journal knows it ([`Record::Queue`]).
+    seq: u64,
+    /// Whether the journal has it ([`Record::Queue`] emitted): its leaving is then recorded.
+    recorded: bool,
     publish: Publish,
     /// The server limits it was checked against ([`Session::limits_generation`]).
     checked_under: Option<u64>,
@@ -74,7 +80,10 @@ struct Waiting {
 pub struct Session {
     config: SessionConfig,
     authenticator: Option<Box<dyn Authenticator>>,
-    store: Box<dyn Store>,
+    /// With a journal: the records it must append, in order, before the bytes written since.
+    records: Option<Vec<Record>>,
+    /// The next place in the queue ([`Waiting::seq`]).
+    next_seq: u64,
     state: State,
     /// A session was established with the server and its state is ours.
     established: bool,
@@ -116,49 +125,12 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// A session with an in-memory store.
+    /// A session whose state lives in memory only: nothing is copied for a journal.
     pub fn new(config: SessionConfig) -> Self {
-        let mut session = Self::blank(config, Box::new(MemoryStore::new()));
-        session.established = false;
-        session
+        Self::blank(config)
     }
 
-    /// A session that starts from what `store` holds and writes through to it.
-    pub fn with_store(
-        config: SessionConfig,
-        mut store: Box<dyn Store>,
-    ) -> Result<Self, StoreError> {
-        let stored = store.load()?;
-        let mut session = Self::blank(config, store);
-        session.established = stored.established;
-        for entry in stored.outgoing.into_values() {
-            let Some(id) = entry.publish.packet_id else {
-                continue;
-            };
-            session.ids.reserve(id);
-            let token = session.new_publish_token();
-            let stage = if entry.released {
-                Stage::Released
-            } else {
-                Stage::Published
-            };
-            session.in_flight.insert(
-                Outgoing {
-                    token,
-                    order: entry.order,
-                    publish: entry.publish,
-                    stage,
-                },
-                true,
-            );
-        }
-        for id in stored.incoming_qos2 {
-            session.incoming.qos2.insert(id, Qos2State::Recorded);
-        }
-        Ok(session)
-    }
-
-    fn blank(config: SessionConfig, store: Box<dyn Store>) -> Self {
+    fn blank(config: SessionConfig) -> Self {
         let incoming = Incoming::new(
             config.incoming_receive_maximum(),
             config.incoming_alias_maximum(),
@@ -170,7 +142,8 @@ impl Session {
             waiting: OfflineQueue::new(config.queue_capacity, config.queue_full_policy),
             out_window: InFlightWindow::new(config.max_in_flight),
             authenticator: None,
-            store,
+            records: None,
+            next_seq: 1,
             state: State::Disconnected,
             established: false,
             force_clean_start: false,
@@ -200,12 +173,6 @@ impl Session {
         self.authenticator = Some(authenticator);
     }
 
-    /// Ends the session object and gives its store back (to build a new session on it, as a
-    /// restarted process would).
-    pub fn into_store(self) -> Box<dyn Store> {
-        self.store
-    }
-
     /// The configuration.
     pub fn config(&self) -> &SessionConfig {
         &self.config
@@ -226,7 +193,7 @@ impl Session {
     }
 
     /// The outgoing QoS 1/2 publishes in flight (sent, not fully acknowledged), in order of
-    /// sending; after [`Session::with_store`], these include the ones restored from the store.
+    /// sending; after [`Session::restore`], these include the ones restored from the journal.
     pub fn in_flight(&self) -> impl Iterator<Item = (PublishToken, &Publish)> {
         self.in_flight
             .iter()
@@ -345,9 +312,12 @@ impl Session {
         let token = self.new_publish_token();
         let waiting = Waiting {
             token,
+            seq: self.next_seq,
+            recorded: false,
             publish,
             checked_under: self.limits_known.then_some(self.limits_generation),
         };
+        self.next_seq += 1;
         match self
             .waiting
             .push(waiting, |w| w.publish.qos == QoS::AtMostOnce)
@@ -358,14 +328,20 @@ impl Session {
                 });
             }
             Ok(Queued::Queued) => {}
-            Ok(Queued::QueuedDropping(dropped)) => self.events.push_back(Event::PublishDone {
-                token: dropped.token,
-                result: Err(PublishError::Dropped),
-            }),
+            Ok(Queued::QueuedDropping(dropped)) => {
+                self.unqueued(&dropped);
+                self.events.push_back(Event::PublishDone {
+                    token: dropped.token,
+                    result: Err(PublishError::Dropped),
+                });
+            }
         }
         if matches!(self.state, State::Connected) {
             self.pump();
         }
+        // Still waiting (no connection, or no room): the journal keeps it from now on. One
+        // sent at once needs no such record; its packet identifier's record covers it.
+        self.record_if_waiting(token);
         Ok(token)
     }
 
@@ -486,9 +462,11 @@ impl Session {
     /// Takes back the publish of `token` if it still waits (not yet sent): it will not be
     /// sent, and no [`Event::PublishDone`] comes for it.
     pub fn cancel_waiting(&mut self, token: PublishToken) -> Option<Publish> {
-        self.waiting
-            .remove_where(|waiting| waiting.token == token)
-            .map(|waiting| waiting.publish)
+        let waiting = self
+            .waiting
+            .remove_where(|waiting| waiting.token == token)?;
+        self.unqueued(&waiting);
+        Some(waiting.publish)
     }
 
     fn check_subscribe(
@@ -673,7 +651,7 @@ impl Session {
                 let state = if code.is_error() {
                     Qos2State::Refused(pubrec.clone())
                 } else {
-                    self.store.save_incoming(id)?;
+                    self.record(Record::SaveIncoming(id));
                     Qos2State::Recorded
                 };
                 self.incoming.qos2.insert(id.get(), state);

@@ -14,7 +14,9 @@ use crate::events::Event;
 impl Engine {
     /// A publish from the application.
     pub(crate) fn publish(&mut self, command: Box<PublishCommand>, now: Instant) {
-        let PublishCommand { id, publish, reply } = *command;
+        let PublishCommand {
+            id, publish, reply, ..
+        } = *command;
         let pending = PendingPublish { id, reply };
         match self.session.publish(publish) {
             Ok(token) => {

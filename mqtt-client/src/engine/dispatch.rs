@@ -164,7 +164,6 @@ impl Engine {
             DisconnectReason::Local(_)
                 | DisconnectReason::ProtocolViolation(_)
                 | DisconnectReason::AuthFailed(_)
-                | DisconnectReason::StoreFailed(_)
         );
         if let DisconnectReason::ProtocolViolation(error) = &reason {
             self.emit(Event::Error(ClientError::Protocol(error.clone())));

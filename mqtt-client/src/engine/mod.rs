@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use mqtt_session::{DisconnectReason, OutBuffer, Session};
+use mqtt_session::{DisconnectReason, OutBuffer, Record, Session, StoredSession};
 use mqtt_transport::BrokerAddress;
 
 use crate::client::{DisconnectOptions, Reply};
@@ -94,8 +94,6 @@ pub(crate) struct Engine {
     ever_connected: bool,
     last_error: Option<ClientError>,
     connect_timeout: Duration,
-    /// The store could not be read: the client ends with this before connecting.
-    startup_error: Option<ClientError>,
     /// Whether the last dispatch changed subscriptions (streams may have lost their last).
     subscriptions_changed: bool,
 }
@@ -113,20 +111,14 @@ impl Engine {
     /// An engine for `options`; `seed` makes its random choices (back-off jitter).
     pub(crate) fn new(
         options: Options,
+        stored: Option<StoredSession>,
         listeners: Arc<Listeners>,
         monitor: Arc<Monitor>,
         seed: u64,
     ) -> Self {
-        let mut startup_error = None;
-        let mut session = match options.store {
+        let mut session = match stored {
             None => Session::new(options.session),
-            Some(store) => match Session::with_store(options.session.clone(), store) {
-                Ok(session) => session,
-                Err(error) => {
-                    startup_error = Some(ClientError::Store(error));
-                    Session::new(options.session)
-                }
-            },
+            Some(stored) => Session::restore(options.session, stored),
         };
         if let Some(authenticator) = options.authenticator {
             session.set_authenticator(authenticator);
@@ -145,7 +137,6 @@ impl Engine {
             ever_connected: false,
             last_error: None,
             connect_timeout: options.connect_timeout,
-            startup_error,
             subscriptions_changed: false,
         }
     }
@@ -155,9 +146,6 @@ impl Engine {
     /// What to do now that there is no connection: connect (announced as
     /// [`Event::Connecting`]) or stop.
     pub(crate) fn next_attempt(&mut self, publishes_idle: bool) -> Next {
-        if let Some(error) = self.startup_error.take() {
-            return Next::Stop(Err(error));
-        }
         if self.should_stop(publishes_idle) {
             return Next::Stop(Ok(()));
         }
@@ -244,6 +232,12 @@ impl Engine {
     pub(crate) fn poll_transmit(&mut self, now: Instant, out: &mut OutBuffer) {
         let count = self.session.poll_transmit_buffer(now, out);
         self.publishes.queued_bytes(count);
+    }
+
+    /// Moves the records to make durable to the end of `out` (see
+    /// [`Session::poll_records`]); returns how many.
+    pub(crate) fn poll_records(&mut self, out: &mut Vec<Record>) -> usize {
+        self.session.poll_records(out)
     }
 
     /// `count` bytes were written to the connection.

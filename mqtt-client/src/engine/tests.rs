@@ -53,7 +53,7 @@ impl Harness {
         let version = options.version();
         let listeners = Arc::new(Listeners::default());
         Self {
-            engine: Engine::new(options, listeners.clone(), Arc::default(), 1),
+            engine: Engine::new(options, None, listeners.clone(), Arc::default(), 1),
             listeners,
             version,
             now: Instant::now(),
@@ -253,6 +253,7 @@ fn a_dead_link_is_found_within_one_and_a_half_keep_alive_and_dropped_with_its_un
         id: 1,
         publish,
         reply,
+        accepted: None,
     });
     harness.engine.publish(command, harness.now);
     // Nothing comes back: the keep-alive timer ends the connection.
@@ -360,6 +361,7 @@ fn requests_made_before_any_connection_fail_after_the_connect_timeout() {
         id: 1,
         publish: Publish::new(topic, "x", QoS::AtLeastOnce),
         reply,
+        accepted: None,
     });
     harness.engine.publish(command, harness.now);
     let Next::Connect(_) = harness.engine.next_attempt(true) else {
@@ -403,6 +405,7 @@ fn a_qos0_publish_is_done_once_its_bytes_are_written() {
         id: 1,
         publish: Publish::new(topic, "x", QoS::AtMostOnce),
         reply,
+        accepted: None,
     });
     harness.engine.publish(command, harness.now);
     assert!(matches!(answer.try_recv(), Ok(None)), "not written yet");
@@ -427,6 +430,7 @@ fn a_qos1_publish_is_done_with_its_puback() {
         id: 1,
         publish: Publish::new(topic, "x", QoS::AtLeastOnce),
         reply,
+        accepted: None,
     });
     harness.engine.publish(command, harness.now);
     let Some(Packet::Publish(sent)) = harness.next_packet() else {
@@ -447,6 +451,7 @@ fn the_state_and_counters_follow_the_connection() {
     let mut harness = Harness::new(ProtocolVersion::V3_1_1);
     harness.engine = Engine::new(
         options(ProtocolVersion::V3_1_1, 60),
+        None,
         listeners.clone(),
         monitor.clone(),
         1,
@@ -482,6 +487,7 @@ fn a_final_refusal_is_the_state_the_connect_call_sees() {
     let mut harness = Harness::new(ProtocolVersion::V3_1_1);
     harness.engine = Engine::new(
         options(ProtocolVersion::V3_1_1, 60),
+        None,
         harness.listeners.clone(),
         monitor.clone(),
         1,

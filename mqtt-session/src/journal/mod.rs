@@ -43,7 +43,7 @@
 //!
 //! ```
 //! use mqtt_codec::PacketId;
-//! use mqtt_session::journal::{Journal, Record};
+//! use mqtt_session::{Journal, Record};
 //!
 //! # let dir = std::env::temp_dir().join(format!("mqtt-journal-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(&dir).unwrap();
@@ -59,7 +59,7 @@
 //! assert!(loaded.state.established);
 //! assert!(loaded.state.incoming_qos2.contains(&9));
 //! assert_eq!(loaded.torn_tail, None);
-//! # Ok::<(), mqtt_session::journal::JournalError>(())
+//! # Ok::<(), mqtt_session::JournalError>(())
 //! ```
 
 mod error;

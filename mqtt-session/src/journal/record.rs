@@ -7,8 +7,8 @@ use crate::store::StoredPublish;
 
 /// One change of the durable session state, in the order the session made it.
 ///
-/// The session (or, until it emits records itself, [`crate::FileStore`]) produces them; a
-/// [`crate::journal::Journal`] appends them, and replaying them in order rebuilds a
+/// A durable session ([`crate::Session::restore`]) produces them; a
+/// [`crate::Journal`] appends them, and replaying them in order rebuilds a
 /// [`crate::StoredSession`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {

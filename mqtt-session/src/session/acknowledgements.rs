@@ -61,10 +61,7 @@ impl Session {
             return Ok(());
         }
         let order = self.in_flight.take_order();
-        if let Err(error) = self.store.release_outgoing(packet_id, order) {
-            self.store_failed(error);
-            return Ok(());
-        }
+        self.record(Record::ReleaseOutgoing { packet_id, order });
         self.in_flight.release(id, order);
         self.write_reply(Packet::PubRel(PubRel::new(packet_id)));
         Ok(())
@@ -99,14 +96,7 @@ impl Session {
         };
         if let Some(packet_id) = entry.packet_id() {
             self.ids.release(packet_id);
-            if let Err(error) = self.store.remove_outgoing(packet_id) {
-                self.events.push_back(Event::PublishDone {
-                    token: entry.token,
-                    result,
-                });
-                self.store_failed(error);
-                return;
-            }
+            self.record(Record::RemoveOutgoing(packet_id));
         }
         self.out_window.remove(id);
         self.events.push_back(Event::PublishDone {
@@ -120,10 +110,7 @@ impl Session {
         let id = packet_id.get();
         match self.incoming.qos2.get(&id) {
             Some(Qos2State::Recorded) if !self.incoming.acks.is_pending(id) => {
-                if let Err(error) = self.store.remove_incoming(packet_id) {
-                    self.store_failed(error);
-                    return Ok(());
-                }
+                self.record(Record::RemoveIncoming(packet_id));
                 self.incoming.qos2.remove(&id);
                 self.incoming.window.remove(id);
                 self.write_reply(Packet::PubComp(PubComp::new(packet_id)));

@@ -72,11 +72,8 @@ impl Session {
                             self.incoming.acks.push_pending(raw);
                             self.deliver_manual(publish, id, delivery);
                         } else {
-                            if let Err(error) = self.store.save_incoming(id) {
-                                // Without a record, exactly-once cannot be kept: no PUBREC.
-                                self.store_failed(error);
-                                return Ok(());
-                            }
+                            // On record before its PUBREC: exactly once across a restart.
+                            self.record(Record::SaveIncoming(id));
                             self.incoming.qos2.insert(raw, Qos2State::Recorded);
                             self.incoming
                                 .acks

@@ -167,20 +167,13 @@ impl Session {
             self.in_flight.mark_all_unsent();
         } else {
             self.discard_session_state()?;
-            if !matches!(self.state, State::Connected) {
-                // The store failed and the connection is closed.
-                return Ok(());
-            }
             if self.config.restore_subscriptions {
                 self.restore_subscriptions();
             }
         }
         if !self.established {
             self.established = true;
-            if let Err(error) = self.store.set_established(true) {
-                self.store_failed(error);
-                return Ok(());
-            }
+            self.record(Record::Established(true));
         }
         self.pump();
         Ok(())
@@ -198,11 +191,9 @@ impl Session {
             }
         }
         if had_state {
-            // The store forgets the session too; it is marked established again below.
+            // The journal forgets the session too; it is marked established again below.
             self.established = false;
-            if let Err(error) = self.store.clear() {
-                self.store_failed(error);
-            }
+            self.record(Record::Clear);
         }
         let mut resend = Vec::new();
         for entry in entries {
@@ -229,6 +220,8 @@ impl Session {
                     publish.dup = false;
                     resend.push(Waiting {
                         token: entry.token,
+                        seq: 0,
+                        recorded: false,
                         publish,
                         checked_under: None,
                     });
@@ -236,6 +229,9 @@ impl Session {
             }
         }
         self.waiting.push_front_all(resend.into_iter());
+        if had_state {
+            self.record_queue_again();
+        }
         Ok(())
     }
 

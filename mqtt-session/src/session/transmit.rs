@@ -65,22 +65,19 @@ impl Session {
             {
                 return;
             }
-            let Some(Waiting {
-                token,
-                mut publish,
-                checked_under,
-            }) = self.waiting.pop_front()
-            else {
+            let Some(waiting) = self.waiting.pop_front() else {
                 return;
             };
+            let token = waiting.token;
             // Limits may have changed since it was accepted (a new server).
-            let checked = checked_under == Some(self.limits_generation);
+            let checked = waiting.checked_under == Some(self.limits_generation);
             let verdict = if checked {
                 Ok(())
             } else {
-                self.check_publish(&publish)
+                self.check_publish(&waiting.publish)
             };
             if let Err(error) = verdict {
+                self.unqueued(&waiting);
                 self.events.push_back(Event::PublishDone {
                     token,
                     result: Err(PublishError::Refused(error)),
@@ -88,45 +85,33 @@ impl Session {
                 continue;
             }
             if qos == QoS::AtMostOnce {
-                match self.write_publish(publish) {
-                    Ok(()) => self.events.push_back(Event::PublishDone {
-                        token,
-                        result: Ok(PublishAck::Written),
-                    }),
-                    Err(error) => self.events.push_back(Event::PublishDone {
-                        token,
-                        result: Err(PublishError::Refused(error)),
-                    }),
-                }
+                self.unqueued(&waiting);
+                let result = match self.write_publish(waiting.publish) {
+                    Ok(()) => Ok(PublishAck::Written),
+                    Err(error) => Err(PublishError::Refused(error)),
+                };
+                self.events.push_back(Event::PublishDone { token, result });
                 continue;
             }
             let Some(packet_id) = self.ids.allocate() else {
                 // Cannot happen: checked above.
-                self.waiting.push_front_all(std::iter::once(Waiting {
-                    token,
-                    publish,
-                    checked_under,
-                }));
+                self.waiting.push_front_all(std::iter::once(waiting));
                 return;
             };
+            self.unqueued(&waiting);
+            let mut publish = waiting.publish;
             publish.packet_id = Some(packet_id);
             let order = self.in_flight.take_order();
-            let stored = StoredPublish {
-                order,
-                publish: publish.clone(),
-                released: false,
-            };
-            if let Err(error) = self.store.save_outgoing(&stored) {
-                self.ids.release(packet_id);
-                self.events.push_back(Event::PublishDone {
-                    token,
-                    result: Err(PublishError::Store(error)),
-                });
-                continue;
+            if self.is_durable() {
+                self.record(Record::SaveOutgoing(StoredPublish {
+                    order,
+                    publish: publish.clone(),
+                    released: false,
+                }));
             }
             if let Err(error) = self.write_publish(publish.clone()) {
                 self.ids.release(packet_id);
-                let _ = self.store.remove_outgoing(packet_id);
+                self.record(Record::RemoveOutgoing(packet_id));
                 self.events.push_back(Event::PublishDone {
                     token,
                     result: Err(PublishError::Refused(error)),
@@ -238,17 +223,6 @@ impl Session {
             DisconnectReasonCode::UnspecifiedError,
         )));
         self.close(DisconnectReason::AuthFailed(error));
-    }
-
-    /// A transient error while handling an incoming packet: the connection is closed
-    /// [MQTT-4.8.0-2].
-    pub(super) fn store_failed(&mut self, error: StoreError) {
-        if self.config.version == ProtocolVersion::V5 {
-            self.write_reply(Packet::Disconnect(Disconnect::new(
-                DisconnectReasonCode::ImplementationSpecificError,
-            )));
-        }
-        self.close(DisconnectReason::StoreFailed(error));
     }
 
     /// Ends the connection: what belongs to it goes, the session stays.

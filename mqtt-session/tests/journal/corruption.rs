@@ -1,4 +1,4 @@
-use mqtt_session::journal::{Damage, Journal, JournalError};
+use mqtt_session::{Damage, Journal, JournalError};
 use proptest::prelude::*;
 
 use crate::support::{Dir, history, write};

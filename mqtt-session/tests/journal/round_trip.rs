@@ -1,6 +1,6 @@
 use mqtt_codec::QoS;
-use mqtt_session::journal::{Journal, JournalError, Record};
-use mqtt_session::{FileStore, Store, StoredSession};
+use mqtt_session::StoredSession;
+use mqtt_session::{Journal, JournalError, Record};
 
 use crate::support::{Dir, history, id, publish, saved, write};
 
@@ -106,10 +106,10 @@ fn a_missing_file_is_an_empty_journal_and_an_empty_file_or_garbage_is_refused() 
         Journal::load(&path).unwrap().state,
         StoredSession::default()
     );
-    let mut store = FileStore::open(&path, false).unwrap();
-    assert_eq!(store.load().unwrap(), StoredSession::default());
-    store.save_incoming(id(4)).unwrap();
-    drop(store);
+    let mut journal = Journal::open(&path, false).unwrap();
+    assert_eq!(journal.state(), &StoredSession::default());
+    journal.append(&[Record::SaveIncoming(id(4))]).unwrap();
+    drop(journal);
     assert!(
         Journal::load(&path)
             .unwrap()
@@ -124,34 +124,6 @@ fn a_missing_file_is_an_empty_journal_and_an_empty_file_or_garbage_is_refused() 
         std::fs::write(&path, garbage).unwrap();
         let error = Journal::open(&path, false).unwrap_err();
         assert!(matches!(error, JournalError::BadHeader { .. }), "{error}");
-        assert!(FileStore::open(&path, false).is_err());
         assert_eq!(std::fs::read(&path).unwrap(), garbage);
     }
-}
-
-#[test]
-fn a_file_store_records_each_call() {
-    let dir = Dir::new("file-store");
-    let path = dir.file("j");
-    let mut store = FileStore::open(&path, true).unwrap();
-    store.set_established(true).unwrap();
-    let Record::SaveOutgoing(entry) = saved(1, 0) else {
-        unreachable!()
-    };
-    store.save_outgoing(&entry).unwrap();
-    store.release_outgoing(id(1), 1).unwrap();
-    store.save_incoming(id(9)).unwrap();
-    let expected = store.load().unwrap();
-    drop(store);
-    let mut reopened = FileStore::open(&path, false).unwrap();
-    assert_eq!(reopened.load().unwrap(), expected);
-    assert!(expected.outgoing[&1].released);
-    reopened.remove_outgoing(id(1)).unwrap();
-    reopened.remove_incoming(id(9)).unwrap();
-    reopened.clear().unwrap();
-    drop(reopened);
-    assert_eq!(
-        FileStore::open(&path, false).unwrap().load().unwrap(),
-        StoredSession::default()
-    );
 }

@@ -1,4 +1,4 @@
-use mqtt_session::journal::{Journal, Record};
+use mqtt_session::{Journal, Record};
 
 use crate::support::{Dir, history, id, write};
 
@@ -77,11 +77,11 @@ fn zeros_after_the_last_record_are_a_torn_tail() {
 }
 
 #[test]
-fn a_file_store_reports_the_torn_tail() {
-    let dir = Dir::new("torn-store");
+fn an_opened_journal_reports_the_torn_tail() {
+    let dir = Dir::new("torn-open");
     let (full, last, _) = journal_and_last_offset(&dir);
     let path = dir.file("j");
     std::fs::write(&path, &full[..last + 3]).unwrap();
-    let store = mqtt_session::FileStore::open(&path, false).unwrap();
-    assert_eq!(store.torn_tail().unwrap().offset, last as u64);
+    let journal = mqtt_session::Journal::open(&path, false).unwrap();
+    assert_eq!(journal.torn_tail().unwrap().offset, last as u64);
 }

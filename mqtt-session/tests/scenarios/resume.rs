@@ -5,9 +5,7 @@ use std::num::NonZeroU16;
 use mqtt_codec::{
     Packet, PubAck, PubComp, PubRec, PubRel, QoS, SubAck, SubscribeReasonCode, SubscriptionOptions,
 };
-use mqtt_session::{
-    Event, LostSessionPolicy, MemoryStore, PublishAck, PublishError, Session, SessionConfig,
-};
+use mqtt_session::{Event, LostSessionPolicy, PublishAck, PublishError, SessionConfig};
 
 use crate::support::*;
 
@@ -268,15 +266,29 @@ fn a_subscription_the_server_refuses_to_restore_is_no_longer_listed() {
 }
 
 #[test]
-fn a_restarted_process_resumes_from_its_store() {
+fn a_restarted_process_resumes_from_its_journal() {
     shows!("3.1.1", "MQTT-4.1.0-1"; "5.0", "MQTT-3.1.2-23");
-    let mut h = with_unfinished_exchanges(V5);
-    h.lose_connection();
-    let store = std::mem::replace(&mut h.session, Session::new(config(V5))).into_store();
-    // A new process: a new session built on the same store.
-    let session = Session::with_store(persistent(V5), store).unwrap();
-    assert_eq!(session.in_flight().count(), 3);
-    let mut h = Harness::with_session(session, V5);
+    let path = fresh_store_path("restart.journal");
+    let mut h = Harness::on_journal(persistent(V5), &path, false);
+    h.reconnect(connack_ok(false));
+    h.publish_all(
+        "t",
+        &[
+            ("a", QoS::AtLeastOnce),
+            ("b", QoS::ExactlyOnce),
+            ("c", QoS::ExactlyOnce),
+            ("d", QoS::AtLeastOnce),
+        ],
+    );
+    h.sent();
+    h.broker(PubRec::new(id(2))).unwrap();
+    h.broker(PubAck::new(id(4))).unwrap();
+    h.receive("in", "x", QoS::ExactlyOnce, Some(77));
+    h.sent();
+    drop(h);
+    // A new process: a new session on the same journal.
+    let mut h = Harness::on_journal(persistent(V5), &path, false);
+    assert_eq!(h.session.in_flight().count(), 3);
     let (clean_start, sent) = h.reconnect(connack_ok(true));
     assert!(!clean_start);
     assert_eq!(sent, resent_in_order());
@@ -285,29 +297,81 @@ fn a_restarted_process_resumes_from_its_store() {
         .publish(message("t", "e", QoS::AtLeastOnce))
         .unwrap();
     h.expect_sent([sent_publish("t", "e", QoS::AtLeastOnce, Some(4), false)]);
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
-fn the_memory_store_mirrors_the_session() {
-    let mut store = MemoryStore::new();
+fn a_session_without_journal_emits_no_records() {
     let mut h = with_unfinished_exchanges(V311);
-    h.receive("in", "x", QoS::ExactlyOnce, Some(77));
-    let taken = std::mem::replace(&mut h.session, Session::new(config(V311))).into_store();
-    let state = {
-        let mut taken = taken;
-        taken.load().unwrap()
-    };
-    assert!(state.established);
-    let orders: Vec<(u16, bool)> = state
-        .outgoing
-        .values()
-        .map(|entry| (entry.publish.packet_id.unwrap().get(), entry.released))
-        .collect();
-    assert_eq!(orders, [(1, false), (3, false), (2, true)]);
-    assert!(state.incoming_qos2.contains(&77));
-    use mqtt_session::Store;
-    store.clear().unwrap();
-    assert_eq!(store.state(), &mqtt_session::StoredSession::default());
+    let mut records = Vec::new();
+    assert_eq!(h.session.poll_records(&mut records), 0);
+    assert!(!h.session.is_durable());
+}
+
+#[test]
+fn publishes_queued_before_their_packet_identifier_survive_a_restart_in_order() {
+    let path = fresh_store_path("queued.journal");
+    let mut h = Harness::on_journal(persistent(V5), &path, false);
+    // Offline: accepted into the queue, on record at once.
+    h.publish_all(
+        "q",
+        &[
+            ("1", QoS::AtLeastOnce),
+            ("2", QoS::ExactlyOnce),
+            ("3", QoS::AtMostOnce),
+        ],
+    );
+    h.persist();
+    drop(h);
+    let mut h = Harness::on_journal(persistent(V5), &path, false);
+    assert_eq!(h.session.waiting_len(), 3);
+    let (_, sent) = h.reconnect(connack_ok(false));
+    assert_eq!(
+        sent,
+        [
+            Packet::Publish(sent_publish("q", "1", QoS::AtLeastOnce, Some(1), false)),
+            Packet::Publish(sent_publish("q", "2", QoS::ExactlyOnce, Some(2), false)),
+            Packet::Publish(sent_publish("q", "3", QoS::AtMostOnce, None, false)),
+        ]
+    );
+    drop(h);
+    // Sent: they are in flight now (QoS 1/2) or gone (QoS 0), not queued twice.
+    let h = Harness::on_journal(persistent(V5), &path, false);
+    assert_eq!(h.session.waiting_len(), 0);
+    assert_eq!(h.session.in_flight().count(), 2);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn the_queue_full_policy_applies_to_what_is_restored() {
+    let path = fresh_store_path("full.journal");
+    let mut config = persistent(V5);
+    config.queue_capacity = 4;
+    let mut h = Harness::on_journal(config.clone(), &path, false);
+    h.publish_all(
+        "q",
+        &[
+            ("0", QoS::AtMostOnce),
+            ("1", QoS::AtLeastOnce),
+            ("2", QoS::AtMostOnce),
+            ("3", QoS::AtLeastOnce),
+        ],
+    );
+    h.persist();
+    drop(h);
+    config.queue_capacity = 2;
+    config.queue_full_policy = mqtt_session::QueueFullPolicy::DropOldestQos0;
+    let mut h = Harness::on_journal(config, &path, false);
+    assert_eq!(h.session.waiting_len(), 2, "the two QoS 0 ones dropped");
+    let (_, sent) = h.reconnect(connack_ok(false));
+    assert_eq!(
+        sent,
+        [
+            Packet::Publish(sent_publish("q", "1", QoS::AtLeastOnce, Some(1), false)),
+            Packet::Publish(sent_publish("q", "3", QoS::AtLeastOnce, Some(2), false)),
+        ]
+    );
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -327,100 +391,6 @@ fn no_message_expiry_is_applied_to_a_publish_once_sent() {
     assert_eq!(sent, [Packet::Publish(publish)]);
 }
 
-/// A store that fails on the operations named.
-struct FailingStore {
-    fail_outgoing: bool,
-    fail_incoming: bool,
-}
-
-impl mqtt_session::Store for FailingStore {
-    fn load(&mut self) -> Result<mqtt_session::StoredSession, mqtt_session::StoreError> {
-        Ok(Default::default())
-    }
-    fn set_established(&mut self, _: bool) -> Result<(), mqtt_session::StoreError> {
-        Ok(())
-    }
-    fn save_outgoing(
-        &mut self,
-        _: &mqtt_session::StoredPublish,
-    ) -> Result<(), mqtt_session::StoreError> {
-        if self.fail_outgoing {
-            return Err(mqtt_session::StoreError::new("disk full"));
-        }
-        Ok(())
-    }
-    fn release_outgoing(
-        &mut self,
-        _: mqtt_codec::PacketId,
-        _: u64,
-    ) -> Result<(), mqtt_session::StoreError> {
-        Ok(())
-    }
-    fn remove_outgoing(&mut self, _: mqtt_codec::PacketId) -> Result<(), mqtt_session::StoreError> {
-        Ok(())
-    }
-    fn save_incoming(&mut self, _: mqtt_codec::PacketId) -> Result<(), mqtt_session::StoreError> {
-        if self.fail_incoming {
-            return Err(mqtt_session::StoreError::new("disk full"));
-        }
-        Ok(())
-    }
-    fn remove_incoming(&mut self, _: mqtt_codec::PacketId) -> Result<(), mqtt_session::StoreError> {
-        Ok(())
-    }
-    fn clear(&mut self) -> Result<(), mqtt_session::StoreError> {
-        Ok(())
-    }
-}
-
-fn with_failing_store(fail_outgoing: bool, fail_incoming: bool) -> Harness {
-    let store = FailingStore {
-        fail_outgoing,
-        fail_incoming,
-    };
-    let session = Session::with_store(config(V311), Box::new(store)).unwrap();
-    let mut h = Harness::with_session(session, V311);
-    h.reconnect(connack_ok(false));
-    h.events();
-    h
-}
-
-#[test]
-fn a_store_failure_on_an_incoming_packet_closes_the_connection() {
-    shows!("3.1.1", "MQTT-4.8.0-2");
-    let mut h = with_failing_store(false, true);
-    h.receive("a", "x", QoS::ExactlyOnce, Some(1));
-    // Without a record exactly-once cannot be promised: no PUBREC, no delivery, closed.
-    h.expect_silent();
-    match h.events().as_slice() {
-        [Event::Disconnected(mqtt_session::DisconnectReason::StoreFailed(error))] => {
-            assert_eq!(error.message, "disk full")
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
-fn a_store_failure_fails_the_publish_and_sends_nothing() {
-    let mut h = with_failing_store(true, false);
-    let token = h
-        .session
-        .publish(message("t", "x", QoS::AtLeastOnce))
-        .unwrap();
-    h.expect_silent();
-    assert_eq!(
-        h.events(),
-        [Event::PublishDone {
-            token,
-            result: Err(PublishError::Store(mqtt_session::StoreError::new(
-                "disk full"
-            )))
-        }]
-    );
-    // The identifier was not kept.
-    assert_eq!(h.session.in_flight().count(), 0);
-}
-
 /// A path for a file store in this process's temporary directory, with no file there yet.
 fn fresh_store_path(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("mqtt-session-scenario-{}", std::process::id()));
@@ -430,17 +400,15 @@ fn fresh_store_path(name: &str) -> std::path::PathBuf {
     path
 }
 
-/// A persistent 5.0 session on a file store at `path`, connected (new session).
+/// A persistent 5.0 session on a journal at `path`, connected (new session).
 fn connected_on_file_store(path: &std::path::Path, sync: bool) -> Harness {
-    let store = mqtt_session::FileStore::open(path, sync).unwrap();
-    let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
-    let mut h = Harness::with_session(session, V5);
+    let mut h = Harness::on_journal(persistent(V5), path, sync);
     h.reconnect(connack_ok(false));
     h
 }
 
 #[test]
-fn a_restarted_process_resumes_from_a_file_store() {
+fn a_restarted_process_resumes_from_a_journal_file() {
     shows!("5.0", "MQTT-4.1.0-1"; "3.1.1", "MQTT-4.1.0-1");
     let path = fresh_store_path("session.store");
     {
@@ -452,9 +420,7 @@ fn a_restarted_process_resumes_from_a_file_store() {
         h.sent();
         // The process ends here, without any goodbye.
     }
-    let store = mqtt_session::FileStore::open(&path, true).unwrap();
-    let session = Session::with_store(persistent(V5), Box::new(store)).unwrap();
-    let mut h = Harness::with_session(session, V5);
+    let mut h = Harness::on_journal(persistent(V5), &path, true);
     let (clean_start, sent) = h.reconnect(connack_ok(true));
     assert!(!clean_start);
     assert_eq!(
@@ -474,7 +440,7 @@ fn a_restarted_process_resumes_from_a_file_store() {
 }
 
 #[test]
-fn a_file_store_with_large_messages_in_flight_appends_instead_of_rewriting_itself() {
+fn a_journal_with_large_messages_in_flight_appends_instead_of_rewriting_itself() {
     // Each step of an exchange is one small record appended to the journal; the file is
     // rewritten only once the journal has grown well past its live content, whatever the
     // size of the messages in flight (rewriting megabytes at every PUBACK would be
@@ -490,6 +456,7 @@ fn a_file_store_with_large_messages_in_flight_appends_instead_of_rewriting_itsel
     let before = file_len();
     for (n, packet_id) in [1u16, 2].into_iter().enumerate() {
         h.broker(PubAck::new(id(packet_id))).unwrap();
+        h.persist();
         // One removal record (a 12-byte frame: length, its checksum, the body's checksum;
         // then kind and packet identifier) appended, nothing rewritten.
         assert_eq!(file_len(), before + 15 * (n as u64 + 1));
@@ -506,6 +473,7 @@ fn a_file_store_with_large_messages_in_flight_appends_instead_of_rewriting_itsel
             .map(|(t, publish)| (publish.packet_id.unwrap(), t))
             .unwrap();
         h.broker(PubAck::new(packet_id)).unwrap();
+        h.persist();
         assert!(file_len() < 8_000_000, "journal of {} bytes", file_len());
     }
     let _ = std::fs::remove_file(&path);

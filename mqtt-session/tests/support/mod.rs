@@ -80,6 +80,9 @@ pub struct Harness {
     pub start: Instant,
     pub now: Instant,
     written: BytesMut,
+    /// For a durable session: its journal, which takes the records before the bytes go
+    /// (as a driver does).
+    pub journal: Option<mqtt_session::Journal>,
 }
 
 impl Harness {
@@ -97,6 +100,7 @@ impl Harness {
             start,
             now: start,
             written: BytesMut::new(),
+            journal: None,
         }
     }
 
@@ -197,8 +201,30 @@ impl Harness {
         self.session.handle_read(&mut buffer, self.now)
     }
 
+    /// A durable session on the journal at `path` (what it holds restored), as a process
+    /// that starts would make it.
+    pub fn on_journal(config: SessionConfig, path: &std::path::Path, fsync: bool) -> Self {
+        let journal = mqtt_session::Journal::open(path, fsync).unwrap();
+        let version = config.version;
+        let session = Session::restore(config, journal.state().clone());
+        let mut h = Self::with_session(session, version);
+        h.journal = Some(journal);
+        h
+    }
+
+    /// Appends the session's records to its journal (they go before the bytes written after
+    /// them).
+    pub fn persist(&mut self) {
+        let mut records = Vec::new();
+        self.session.poll_records(&mut records);
+        if let Some(journal) = self.journal.as_mut() {
+            journal.append(&records).unwrap();
+        }
+    }
+
     /// The bytes the client wrote since the last look.
     pub fn sent_bytes(&mut self) -> Vec<u8> {
+        self.persist();
         let count = self.session.poll_transmit(self.now, &mut self.written);
         assert_eq!(
             count,
