@@ -4,12 +4,15 @@
 //!
 //! - `cargo xtask conformance`: the interoperability matrix against real brokers
 //!   ([`conformance`]);
-//! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`bench`]).
+//! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`bench`]);
+//! - `cargo xtask durability`: what the session journal costs, with and without `fsync`
+//!   ([`durability`]).
 
 use std::process::ExitCode;
 
 mod bench;
 mod conformance;
+mod durability;
 
 const USAGE: &str = "usage: cargo xtask <task> [options]
 
@@ -17,7 +20,9 @@ tasks:
   conformance   run the interoperability scenarios against mosquitto (or --broker URL);
                 `cargo xtask conformance --help` for its options
   bench         end-to-end benchmarks against mosquitto and an ack-everything peer, side
-                by side with rumqttc; `cargo xtask bench --help` for its options";
+                by side with rumqttc; `cargo xtask bench --help` for its options
+  durability    QoS 1 publishing rate without a journal, with one, and with one that
+                fsyncs each batch (`--quick`: fewer messages, one repetition)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -26,6 +31,7 @@ fn main() -> ExitCode {
     match task.as_deref() {
         Some("conformance") => conformance::main(&rest),
         Some("bench") => bench::main(&rest),
+        Some("durability") => durability::main(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -12,9 +12,16 @@ pub fn is_release() -> bool {
 
 /// Runs `bench args` in a release build; its exit code.
 pub fn rerun(args: &[String]) -> ExitCode {
+    rerun_task("bench", args)
+}
+
+/// Runs `task args` in a release build; its exit code.
+pub fn rerun_task(task: &str, args: &[String]) -> ExitCode {
     // Cargo tells the programs it runs where it is.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("xtask bench: building and running the release build (cargo run --release -p xtask)");
+    eprintln!(
+        "xtask {task}: building and running the release build (cargo run --release -p xtask)"
+    );
     let status = Command::new(cargo)
         .args([
             "run",
@@ -23,7 +30,7 @@ pub fn rerun(args: &[String]) -> ExitCode {
             "--package",
             "xtask",
             "--",
-            "bench",
+            task,
         ])
         .args(args)
         .status();
@@ -31,7 +38,7 @@ pub fn rerun(args: &[String]) -> ExitCode {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => ExitCode::from(status.code().map_or(1, |code| code.clamp(1, 255) as u8)),
         Err(error) => {
-            eprintln!("xtask bench: could not run cargo: {error}");
+            eprintln!("xtask {task}: could not run cargo: {error}");
             ExitCode::FAILURE
         }
     }
