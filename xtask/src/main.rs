@@ -4,11 +4,13 @@
 //!
 //! - `cargo xtask conformance`: the interoperability matrix against real brokers
 //!   ([`conformance`]);
-//! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`bench`]).
+//! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`bench`]);
+//! - `cargo xtask chaos`: the client under faults: cuts, kills, corruption ([`chaos`]).
 
 use std::process::ExitCode;
 
 mod bench;
+mod chaos;
 mod conformance;
 
 const USAGE: &str = "usage: cargo xtask <task> [options]
@@ -17,7 +19,10 @@ tasks:
   conformance   run the interoperability scenarios against mosquitto (or --broker URL);
                 `cargo xtask conformance --help` for its options
   bench         end-to-end benchmarks against mosquitto and an ack-everything peer, side
-                by side with rumqttc; `cargo xtask bench --help` for its options";
+                by side with rumqttc; `cargo xtask bench --help` for its options
+  chaos         the client under faults (a cutting proxy, kill -9 of the publisher and of
+                the broker, corrupted stores, a stopped broker); `--quick` for CI;
+                `cargo xtask chaos --help` for its options";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -26,6 +31,9 @@ fn main() -> ExitCode {
     match task.as_deref() {
         Some("conformance") => conformance::main(&rest),
         Some("bench") => bench::main(&rest),
+        Some("chaos") => chaos::main(&rest),
+        // Hidden: the publisher process that `chaos` kills.
+        Some("chaos-publisher") => chaos::publisher_main(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
