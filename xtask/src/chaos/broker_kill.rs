@@ -76,6 +76,7 @@ pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
         outcome.sent = publisher.sent;
         outcome.accepted = accepted.len() as u64;
         outcome.acknowledged = Some(acknowledged);
+        outcome.lost_after_ack = Some(subscriber.tally.not_received(&publisher.acknowledged));
         outcome.received = Some(count.received);
         outcome.lost = count.lost;
         outcome.duplicated = count.duplicated;

@@ -165,7 +165,9 @@ pub struct Publisher {
     pub sent: u64,
     /// Numbers the client accepted (its `enqueue` returned), in order.
     pub accepted: Vec<u64>,
-    handles: Vec<PublishHandle>,
+    /// Numbers acknowledged (PUBACK or PUBCOMP), once [`Publisher::acknowledged`] has waited.
+    pub acknowledged: Vec<u64>,
+    handles: Vec<(u64, PublishHandle)>,
 }
 
 impl Publisher {
@@ -176,6 +178,7 @@ impl Publisher {
             test: test.to_owned(),
             sent: 0,
             accepted: Vec::new(),
+            acknowledged: Vec::new(),
             handles: Vec::new(),
         }
     }
@@ -201,7 +204,7 @@ impl Publisher {
         {
             Ok(handle) => {
                 self.accepted.push(number);
-                self.handles.push(handle);
+                self.handles.push((number, handle));
                 Ok(true)
             }
             Err(_) => Ok(false),
@@ -217,7 +220,7 @@ impl Publisher {
         {
             Ok(handle) => {
                 self.accepted.push(number);
-                self.handles.push(handle);
+                self.handles.push((number, handle));
                 Ok(true)
             }
             Err(_) => Ok(false),
@@ -229,10 +232,11 @@ impl Publisher {
     pub async fn acknowledged(&mut self, limit: Duration) -> u64 {
         let deadline = Instant::now() + limit;
         let mut acknowledged = 0;
-        for handle in self.handles.drain(..) {
+        for (number, handle) in self.handles.drain(..) {
             let left = deadline.saturating_duration_since(Instant::now());
             if let Some(Ok(_)) = within(left, handle).await {
                 acknowledged += 1;
+                self.acknowledged.push(number);
             }
         }
         acknowledged

@@ -17,6 +17,7 @@ use super::report::Outcome;
 
 const TEST: &str = "pubkill";
 
+/// Starts publisher run `attempt`: odd runs publish in a burst, even ones paced.
 fn spawn(uri: &str, dir: &Path, last: u64, attempt: u32) -> Result<Child, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
     Command::new(exe)
@@ -26,6 +27,7 @@ fn spawn(uri: &str, dir: &Path, last: u64, attempt: u32) -> Result<Child, String
         .arg(dir.join("accepted"))
         .arg(last.to_string())
         .arg(attempt.to_string())
+        .arg(if attempt % 2 == 1 { "burst" } else { "paced" })
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -50,19 +52,26 @@ pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
     let mut longest_restart: Option<Duration> = None;
     smol::block_on(async {
         let subscriber = Subscriber::start(&uri, "chaos-pubkill-sub", TEST).await?;
+        let mut recoveries = Vec::new();
         for _ in 0..plan.publisher_kills {
-            let mut child = spawn(&uri, dir.path(), plan.publisher_messages, attempt)?;
-            attempt += 1;
-            let before = last_accepted(&dir.path().join("accepted"));
-            // Killed at a random moment once it is publishing.
+            if last_accepted(&dir.path().join("accepted")) >= plan.publisher_messages {
+                // Nothing left to publish, nothing to kill.
+                break;
+            }
             let restarted = Instant::now();
+            let mut child = spawn(&uri, dir.path(), plan.publisher_messages, attempt)?;
+            // Killed at a random moment once its messages arrive.
             wait_until(Duration::from_secs(10), || {
-                last_accepted(&dir.path().join("accepted")) > before
+                subscriber.tally.first_of_attempt(attempt).is_some()
                     || matches!(child.try_wait(), Ok(Some(_)))
             })
             .await;
-            let took = restarted.elapsed();
-            longest_restart = Some(longest_restart.map_or(took, |l| l.max(took)));
+            if let Some(first) = subscriber.tally.first_of_attempt(attempt) {
+                let took = first.duration_since(restarted);
+                recoveries.push(took.as_millis());
+                longest_restart = Some(longest_restart.map_or(took, |l| l.max(took)));
+            }
+            attempt += 1;
             async_io::Timer::after(Duration::from_millis(fastrand::u64(0..400))).await;
             if let Some(kib) = rss_kib(&child.id().to_string()) {
                 child_peak = child_peak.max(kib);
@@ -112,7 +121,7 @@ pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
                 .push(format!("first missing numbers: {missing:?}"));
         }
         outcome.notes.push(format!(
-            "{kills} kills with SIGKILL at random moments; accepted = the publisher's enqueue returned (recorded, fsynced, after each); recover = from a start to its first accepted message; publisher process peak memory {} KiB",
+            "{kills} kills with SIGKILL at random moments (runs alternately paced at about 1,000 messages/s and in bursts as fast as the client accepts); recoveries {recoveries:?} ms; accepted = the publisher's enqueue returned (recorded, fsynced, after each); recover = from a start of the process to the first of its new messages at the subscriber; publisher process peak memory {} KiB",
             child_peak
         ));
         let _ = subscriber.client.disconnect().await;

@@ -14,8 +14,7 @@ use mqtt_client::{Client, FileStore};
 use super::clients::{Publisher, options, within};
 
 /// Usage of the hidden subcommand.
-const USAGE: &str =
-    "usage: xtask chaos-publisher <uri> <store file> <accepted file> <last number> <attempt>";
+const USAGE: &str = "usage: xtask chaos-publisher <uri> <store file> <accepted file> <last number> <attempt> paced|burst";
 
 /// Runs the publisher with `args`.
 pub fn main(args: &[String]) -> ExitCode {
@@ -37,8 +36,13 @@ pub fn last_accepted(path: &Path) -> u64 {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let [uri, store, accepted, last, attempt] = args else {
+    let [uri, store, accepted, last, attempt, pace] = args else {
         return Err(USAGE.to_owned());
+    };
+    let paced = match pace.as_str() {
+        "paced" => true,
+        "burst" => false,
+        _ => return Err(USAGE.to_owned()),
     };
     let last: u64 = last.parse().map_err(|_| USAGE.to_owned())?;
     let attempt: u32 = attempt.parse().map_err(|_| USAGE.to_owned())?;
@@ -70,6 +74,11 @@ fn run(args: &[String]) -> Result<(), String> {
                 .and_then(|_| side.write_all(format!("{number:>20}\n").as_bytes()))
                 .and_then(|()| side.sync_data())
                 .map_err(|e| format!("{}: {e}", accepted.display()))?;
+            // Paced: about 1,000 messages a second, as a sensor or a service would publish.
+            // Burst: as fast as the client accepts them (its queue fills up).
+            if paced && number % 10 == 0 {
+                async_io::Timer::after(Duration::from_millis(10)).await;
+            }
         }
         for handle in handles {
             within(Duration::from_secs(60), handle)

@@ -23,6 +23,9 @@ pub struct Outcome {
     pub lost: [u64; 2],
     /// Extra copies received: QoS 1 (allowed), QoS 2 (never).
     pub duplicated: [u64; 2],
+    /// Of the lost messages, how many the broker had acknowledged (lost after the client's
+    /// part was done), when the test knows.
+    pub lost_after_ack: Option<u64>,
     /// Faults injected (cuts, kills, stops, corruptions).
     pub faults: u64,
     /// The longest time from a fault to the client's next connection.
@@ -75,6 +78,7 @@ impl Outcome {
             "lost_qos2": self.lost[1],
             "duplicated_qos1": self.duplicated[0],
             "duplicated_qos2": self.duplicated[1],
+            "lost_after_broker_ack": self.lost_after_ack,
             "faults": self.faults,
             "recover_ms": self.recover.map(|d| d.as_millis() as u64),
             "peak_memory_kib": self.peak_kib,
@@ -123,6 +127,12 @@ pub fn markdown(outcomes: &[Outcome], command: &str, total: Duration) -> String 
         ));
         for (goal, met) in &o.goals {
             out.push_str(&format!("- [{}] {goal}\n", if *met { "x" } else { " " }));
+        }
+        if let Some(after) = o.lost_after_ack.filter(|_| o.lost != [0, 0]) {
+            out.push_str(&format!(
+                "- of the {} lost, {after} had been acknowledged by the broker (PUBACK or PUBCOMP) before they went missing\n",
+                o.lost[0] + o.lost[1]
+            ));
         }
         for note in &o.notes {
             out.push_str(&format!("- {note}\n"));

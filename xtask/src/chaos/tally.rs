@@ -1,8 +1,9 @@
 //! What the subscriber received, by message number, and what that says about what the
 //! publisher had accepted: lost and duplicated messages.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// The payload of message `number`, published in the publisher's run `attempt` (a publisher
 /// restarted after a kill sends the numbers it had not recorded as accepted again, in a new
@@ -30,6 +31,8 @@ struct Received {
     /// Times each (number, attempt) arrived.
     copies: BTreeMap<(u64, u32), u32>,
     numbers: BTreeSet<u64>,
+    /// When the first message of each attempt arrived.
+    first_of_attempt: HashMap<u32, Instant>,
 }
 
 /// Lost and duplicated messages among those accepted.
@@ -51,14 +54,20 @@ impl Tally {
             let (number, attempt) = text.split_once('/')?;
             Some((number.parse().ok()?, attempt.parse().ok()?))
         });
-        match parsed {
-            Some(key) => {
-                *received.copies.entry(key).or_default() += 1;
-                received.numbers.insert(key.0);
-            }
-            // Not one of ours: nothing to count.
-            None => {}
+        // A payload that is not one of ours has nothing to count.
+        if let Some(key) = parsed {
+            received
+                .first_of_attempt
+                .entry(key.1)
+                .or_insert_with(Instant::now);
+            *received.copies.entry(key).or_default() += 1;
+            received.numbers.insert(key.0);
         }
+    }
+
+    /// When the first message published in `attempt` arrived.
+    pub fn first_of_attempt(&self, attempt: u32) -> Option<Instant> {
+        self.lock().first_of_attempt.get(&attempt).copied()
     }
 
     /// Whether every number in `accepted` has arrived.
@@ -83,6 +92,15 @@ impl Tally {
             count.duplicated[usize::from(qos_of(number) - 1)] += u64::from(copies - 1);
         }
         count
+    }
+
+    /// How many of `numbers` never arrived.
+    pub fn not_received(&self, numbers: &[u64]) -> u64 {
+        let received = self.lock();
+        numbers
+            .iter()
+            .filter(|n| !received.numbers.contains(n))
+            .count() as u64
     }
 
     /// Up to `limit` accepted numbers not received, to name them in the report.
