@@ -19,6 +19,13 @@ pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
     let started = Instant::now();
     let memory = Sampler::start();
     let store = TempDir::new("chaos-broker-store").map_err(|e| e.to_string())?;
+    // mosquitto started as root drops to its own user: it must be able to write here (else
+    // every save fails, logged as "Permission denied", and a restart loses every session).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o777))
+            .map_err(|e| format!("{}: {e}", store.path().display()))?;
+    }
     let config = format!(
         "{broker_config}persistence true\npersistence_location {}/\nautosave_interval 1\nautosave_on_changes true\n",
         store.path().display()
@@ -36,6 +43,7 @@ pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
             .map_err(|e| e.to_string())?;
         let client = Client::spawn(options);
         let links = Links::watch(&client);
+        let subscriber_links = Links::watch(&subscriber.client);
         let mut publisher = Publisher::new(client, TEST);
         let per_kill = plan.broker_messages / (u64::from(plan.broker_kills) + 1);
         let mut number = 1;
@@ -85,6 +93,16 @@ pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
         outcome.delivery_goals();
         outcome.notes.push(format!(
             "{kills} kills with SIGKILL, restart on the same port after 50-300 ms; mosquitto persistence saved at every change; recover = from the restart to the publisher's next CONNACK"
+        ));
+        let (present, all) = subscriber_links.sessions_present();
+        let (pub_present, pub_all) = links.sessions_present();
+        outcome.notes.push(format!(
+            "after the restarts the broker still had the subscriber's session in {present} of {all} connections, the publisher's in {pub_present} of {pub_all} (the first connection of each makes it)"
+        ));
+        outcome.notes.push(format!(
+            "subscriber: {:?}; publisher: {:?}",
+            subscriber_links.reasons(),
+            links.reasons()
         ));
         let missing = subscriber.tally.missing(accepted.iter().copied(), 10);
         if !missing.is_empty() {

@@ -94,7 +94,11 @@ impl Subscriber {
 
 /// When a client's link went down and came up.
 #[derive(Debug, Clone, Default)]
-pub struct Links(Arc<Mutex<Vec<(Instant, bool)>>>);
+pub struct Links(
+    Arc<Mutex<Vec<(Instant, bool)>>>,
+    Arc<Mutex<Vec<bool>>>,
+    Arc<Mutex<Vec<String>>>,
+);
 
 impl Links {
     /// Records the links of `client` from now on.
@@ -105,8 +109,18 @@ impl Links {
         smol::spawn(async move {
             while let Some(event) = events.next().await {
                 let up = match event {
-                    Event::Connected(_) => true,
-                    Event::Disconnected(_) => false,
+                    Event::Connected(connected) => {
+                        recording.sessions().push(connected.session_present);
+                        true
+                    }
+                    Event::Disconnected(reason) => {
+                        recording.note(format!("disconnected: {reason:?}"));
+                        false
+                    }
+                    Event::Error(error) => {
+                        recording.note(format!("error: {error}"));
+                        continue;
+                    }
                     Event::Closed => break,
                     _ => continue,
                 };
@@ -149,8 +163,38 @@ impl Links {
         longest
     }
 
+    /// How many connections found their session at the broker, and how many in all.
+    pub fn sessions_present(&self) -> (usize, usize) {
+        let sessions = self.sessions();
+        (sessions.iter().filter(|p| **p).count(), sessions.len())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Instant, bool)>> {
         self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The first few distinct errors and disconnection reasons seen.
+    pub fn reasons(&self) -> Vec<String> {
+        self.2
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn note(&self, reason: String) {
+        let mut reasons = self
+            .2
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if reasons.len() < 4 && !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, Vec<bool>> {
+        self.1
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
