@@ -4,117 +4,83 @@
 
 use std::time::{Duration, Instant};
 
-use mqtt_client::Client;
 use mqtt_testkit::{Listener, Mosquitto, TempDir};
 
-use super::clients::{Links, Publisher, Subscriber, options, wait_until};
-use super::memory::Sampler;
+use super::clients::{Links, Publisher, Subscriber, wait_until};
 use super::plan::Plan;
 use super::report::Outcome;
+use super::settle::{close, settle};
 
 const TEST: &str = "brokerkill";
 
 /// Runs the test.
 pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
-    let started = Instant::now();
-    let memory = Sampler::start();
-    let store = TempDir::new("chaos-broker-store").map_err(|e| e.to_string())?;
-    // mosquitto started as root drops to its own user: it must be able to write here (else
-    // every save fails, logged as "Permission denied", and a restart loses every session).
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o777))
-            .map_err(|e| format!("{}: {e}", store.path().display()))?;
-    }
-    let config = format!(
-        "{broker_config}persistence true\npersistence_location {}/\nautosave_interval 1\nautosave_on_changes true\n",
-        store.path().display()
-    );
-    let mut broker = Mosquitto::start_with_config(&[Listener::tcp()], &config);
-    let uri = format!("mqtt://127.0.0.1:{}", broker.port(0));
-    let mut outcome = Outcome {
-        name: "broker kill -9 and restart",
-        ..Outcome::default()
-    };
-    smol::block_on(async {
-        let subscriber = Subscriber::start(&uri, "chaos-brokerkill-sub", TEST).await?;
-        let options = options(&uri, "chaos-brokerkill-pub")
-            .build()
-            .map_err(|e| e.to_string())?;
-        let client = Client::spawn(options);
-        let links = Links::watch(&client);
-        let subscriber_links = Links::watch(&subscriber.client);
-        let mut publisher = Publisher::new(client, TEST);
-        let per_kill = plan.broker_messages / (u64::from(plan.broker_kills) + 1);
-        let mut number = 1;
-        let mut kills = 0;
-        let mut longest: Option<Duration> = None;
-        for _ in 0..plan.broker_kills {
-            for _ in 0..per_kill {
+    Outcome::measure("broker kill -9 and restart", |outcome, _| {
+        let store = TempDir::new("chaos-broker-store").map_err(|e| e.to_string())?;
+        // mosquitto started as root drops to its own user: it must be able to write here (else
+        // every save fails, logged as "Permission denied", and a restart loses every session).
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o777))
+                .map_err(|e| format!("{}: {e}", store.path().display()))?;
+        }
+        let config = format!(
+            "{broker_config}persistence true\npersistence_location {}/\nautosave_interval 1\nautosave_on_changes true\n",
+            store.path().display()
+        );
+        let mut broker = Mosquitto::start_with_config(&[Listener::tcp()], &config);
+        let uri = format!("mqtt://127.0.0.1:{}", broker.port(0));
+        smol::block_on(async {
+            let subscriber = Subscriber::start(&uri, "chaos-brokerkill-sub", TEST).await?;
+            let (mut publisher, links) = Publisher::start(&uri, "chaos-brokerkill-pub", TEST)?;
+            let subscriber_links = Links::watch(&subscriber.client);
+            let per_kill = plan.broker_messages / (u64::from(plan.broker_kills) + 1);
+            let mut number = 1;
+            let mut kills = 0;
+            let mut longest: Option<Duration> = None;
+            for _ in 0..plan.broker_kills {
+                for _ in 0..per_kill {
+                    publisher.send(number).await?;
+                    number += 1;
+                }
+                // Killed at a random moment while messages are in flight.
+                async_io::Timer::after(Duration::from_millis(fastrand::u64(0..100))).await;
+                broker.stop();
+                kills += 1;
+                async_io::Timer::after(Duration::from_millis(fastrand::u64(50..300))).await;
+                let restarted = Instant::now();
+                broker.restart();
+                wait_until(Duration::from_secs(30), || {
+                    links.first_after(restarted, true).is_some()
+                })
+                .await;
+                if let Some(up) = links.first_after(restarted, true) {
+                    let took = up.duration_since(restarted);
+                    longest = Some(longest.map_or(took, |l| l.max(took)));
+                }
+            }
+            while number <= plan.broker_messages {
                 publisher.send(number).await?;
                 number += 1;
             }
-            // Killed at a random moment while messages are in flight.
-            async_io::Timer::after(Duration::from_millis(fastrand::u64(0..100))).await;
-            broker.stop();
-            kills += 1;
-            async_io::Timer::after(Duration::from_millis(fastrand::u64(50..300))).await;
-            let restarted = Instant::now();
-            broker.restart();
-            wait_until(Duration::from_secs(30), || {
-                links.first_after(restarted, true).is_some()
-            })
-            .await;
-            if let Some(up) = links.first_after(restarted, true) {
-                let took = up.duration_since(restarted);
-                longest = Some(longest.map_or(took, |l| l.max(took)));
-            }
-        }
-        while number <= plan.broker_messages {
-            publisher.send(number).await?;
-            number += 1;
-        }
-        let acknowledged = publisher.acknowledged(Duration::from_secs(60)).await;
-        let accepted = publisher.accepted.clone();
-        wait_until(Duration::from_secs(30), || {
-            subscriber.tally.has_all(accepted.iter().copied())
-        })
-        .await;
-        let count = subscriber.tally.count(accepted.iter().copied());
-        outcome.sent = publisher.sent;
-        outcome.accepted = accepted.len() as u64;
-        outcome.acknowledged = Some(acknowledged);
-        outcome.lost_after_ack = Some(subscriber.tally.not_received(&publisher.acknowledged));
-        outcome.received = Some(count.received);
-        outcome.lost = count.lost;
-        outcome.duplicated = count.duplicated;
-        outcome.faults = kills;
-        outcome.recover = longest;
-        outcome.delivery_goals();
-        outcome.notes.push(format!(
+            settle(&mut publisher, &subscriber, outcome).await;
+            outcome.faults = kills;
+            outcome.recover = longest;
+            outcome.notes.push(format!(
             "{kills} kills with SIGKILL, restart on the same port after 50-300 ms; mosquitto persistence saved at every change; recover = from the restart to the publisher's next CONNACK"
         ));
-        let (present, all) = subscriber_links.sessions_present();
-        let (pub_present, pub_all) = links.sessions_present();
-        outcome.notes.push(format!(
+            let (present, all) = subscriber_links.sessions_present();
+            let (pub_present, pub_all) = links.sessions_present();
+            outcome.notes.push(format!(
             "after the restarts the broker still had the subscriber's session in {present} of {all} connections, the publisher's in {pub_present} of {pub_all} (the first connection of each makes it)"
         ));
-        outcome.notes.push(format!(
-            "subscriber: {:?}; publisher: {:?}",
-            subscriber_links.reasons(),
-            links.reasons()
-        ));
-        let missing = subscriber.tally.missing(accepted.iter().copied(), 10);
-        if !missing.is_empty() {
-            outcome
-                .notes
-                .push(format!("first missing numbers: {missing:?}"));
-        }
-        let _ = publisher.client.disconnect().await;
-        let _ = subscriber.client.disconnect().await;
-        Ok::<(), String>(())
-    })?;
-    outcome.peak_kib = memory.peak_kib();
-    outcome.duration = started.elapsed();
-    Ok(outcome)
+            outcome.notes.push(format!(
+                "subscriber: {:?}; publisher: {:?}",
+                subscriber_links.reasons(),
+                links.reasons()
+            ));
+            close(Some(&publisher), &subscriber).await;
+            Ok::<(), String>(())
+        })
+    })
 }

@@ -4,14 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use mqtt_client::Client;
 use mqtt_testkit::{Listener, Mosquitto};
 use rustix::process::{Pid, Signal, kill_process};
 
-use super::clients::{Publisher, Subscriber, options, wait_until};
-use super::memory::Sampler;
+use super::clients::{Publisher, Subscriber};
 use super::plan::Plan;
 use super::report::Outcome;
+use super::settle::{close, settle};
 
 const TEST: &str = "brokerstop";
 
@@ -30,76 +29,51 @@ fn signal(broker: &Mosquitto, signal: Signal) -> Result<(), String> {
 
 /// Runs the test.
 pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
-    let started = Instant::now();
-    let memory = Sampler::start();
-    let broker = Mosquitto::start_with_config(&[Listener::tcp()], broker_config);
-    let uri = format!("mqtt://127.0.0.1:{}", broker.port(0));
-    let mut outcome = Outcome {
-        name: "broker SIGSTOP, publishing flat out",
-        ..Outcome::default()
-    };
-    smol::block_on(async {
-        let subscriber = Subscriber::start(&uri, "chaos-brokerstop-sub", TEST).await?;
-        let options = options(&uri, "chaos-brokerstop-pub")
-            .build()
-            .map_err(|e| e.to_string())?;
-        let mut publisher = Publisher::new(Client::spawn(options), TEST);
-        let baseline = memory.last_kib();
-        signal(&broker, Signal::STOP)?;
-        let stopped = Instant::now();
-        let window = Duration::from_secs(plan.stop_seconds);
-        let mut number = 1;
-        let mut refused = 0u64;
-        let mut halfway = None;
-        while stopped.elapsed() < window {
-            if publisher.try_send(number)? {
-                number += 1;
-            } else {
-                refused += 1;
-                // Full: let the driver run (a refused message is not accepted; it is tried
-                // again with the same number).
-                async_io::Timer::after(Duration::from_millis(1)).await;
+    Outcome::measure("broker SIGSTOP, publishing flat out", |outcome, memory| {
+        let broker = Mosquitto::start_with_config(&[Listener::tcp()], broker_config);
+        let uri = format!("mqtt://127.0.0.1:{}", broker.port(0));
+        smol::block_on(async {
+            let subscriber = Subscriber::start(&uri, "chaos-brokerstop-sub", TEST).await?;
+            let (mut publisher, _) = Publisher::start(&uri, "chaos-brokerstop-pub", TEST)?;
+            let baseline = memory.last_kib();
+            signal(&broker, Signal::STOP)?;
+            let stopped = Instant::now();
+            let window = Duration::from_secs(plan.stop_seconds);
+            let mut number = 1;
+            let mut refused = 0u64;
+            let mut halfway = None;
+            while stopped.elapsed() < window {
+                if publisher.try_send(number)? {
+                    number += 1;
+                } else {
+                    refused += 1;
+                    // Full: let the driver run (a refused message is not accepted; it is tried
+                    // again with the same number).
+                    async_io::Timer::after(Duration::from_millis(1)).await;
+                }
+                if halfway.is_none() && stopped.elapsed() >= window / 2 {
+                    halfway = Some(memory.last_kib());
+                }
             }
-            if halfway.is_none() && stopped.elapsed() >= window / 2 {
-                halfway = Some(memory.last_kib());
-            }
-        }
-        let end = memory.last_kib();
-        signal(&broker, Signal::CONT)?;
-        let acknowledged = publisher.acknowledged(Duration::from_secs(60)).await;
-        let accepted = publisher.accepted.clone();
-        wait_until(Duration::from_secs(30), || {
-            subscriber.tally.has_all(accepted.iter().copied())
-        })
-        .await;
-        let count = subscriber.tally.count(accepted.iter().copied());
-        outcome.sent = publisher.sent;
-        outcome.accepted = accepted.len() as u64;
-        outcome.acknowledged = Some(acknowledged);
-        outcome.lost_after_ack = Some(subscriber.tally.not_received(&publisher.acknowledged));
-        outcome.received = Some(count.received);
-        outcome.lost = count.lost;
-        outcome.duplicated = count.duplicated;
-        outcome.faults = 1;
-        outcome.delivery_goals();
-        let growth = memory.peak_kib().saturating_sub(baseline);
-        let late = end.saturating_sub(halfway.unwrap_or(end));
-        outcome.goal(
+            let end = memory.last_kib();
+            signal(&broker, Signal::CONT)?;
+            settle(&mut publisher, &subscriber, outcome).await;
+            outcome.faults = 1;
+            let growth = memory.peak_kib().saturating_sub(baseline);
+            let late = end.saturating_sub(halfway.unwrap_or(end));
+            outcome.goal(
             format!(
                 "memory bounded while stopped: grew {growth} KiB in all (bound {BOUND_KIB}), {late} KiB in the second half"
             ),
             growth <= BOUND_KIB && late <= BOUND_KIB / 4,
         );
-        outcome.notes.push(format!(
+            outcome.notes.push(format!(
             "broker stopped {} s; {} publishes accepted, {refused} refused as the queue was full (WouldBlock)",
             plan.stop_seconds,
-            accepted.len()
+            outcome.accepted
         ));
-        let _ = publisher.client.disconnect().await;
-        let _ = subscriber.client.disconnect().await;
-        Ok::<(), String>(())
-    })?;
-    outcome.peak_kib = memory.peak_kib();
-    outcome.duration = started.elapsed();
-    Ok(outcome)
+            close(Some(&publisher), &subscriber).await;
+            Ok::<(), String>(())
+        })
+    })
 }

@@ -227,6 +227,14 @@ impl Publisher {
         }
     }
 
+    /// Starts a publisher `id` at `uri` for test `test`, with a record of its links.
+    pub fn start(uri: &str, id: &str, test: &str) -> Result<(Self, Links), String> {
+        let options = options(uri, id).build().map_err(|e| e.to_string())?;
+        let client = Client::spawn(options);
+        let links = Links::watch(&client);
+        Ok((Self::new(client, test), links))
+    }
+
     /// The message `number`.
     pub fn message(test: &str, number: u64, attempt: u32) -> Result<Publish, String> {
         let qos = if qos_of(number) == 1 {

@@ -28,6 +28,7 @@ mod proxy_faults;
 mod publisher_kill;
 mod publisher_process;
 mod report;
+mod settle;
 mod tally;
 
 use std::process::ExitCode;

@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 use mqtt_testkit::{Listener, Mosquitto, TempDir};
 
 use super::clients::{Subscriber, wait_until};
-use super::memory::{Sampler, rss_kib};
+use super::memory::rss_kib;
 use super::plan::Plan;
 use super::publisher_process::last_accepted;
 use super::report::Outcome;
+use super::settle::{close, count};
 
 const TEST: &str = "pubkill";
 
@@ -37,97 +38,76 @@ fn spawn(uri: &str, dir: &Path, last: u64, attempt: u32) -> Result<Child, String
 
 /// Runs the test.
 pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
-    let started = Instant::now();
-    let memory = Sampler::start();
-    let broker = Mosquitto::start_with_config(&[Listener::tcp()], broker_config);
-    let uri = format!("mqtt://127.0.0.1:{}", broker.port(0));
-    let dir = TempDir::new("chaos-publisher").map_err(|e| e.to_string())?;
-    let mut outcome = Outcome {
-        name: "publisher kill -9 (durable store)",
-        ..Outcome::default()
-    };
-    let mut kills = 0;
-    let mut attempt = 0;
-    let mut child_peak = 0;
-    let mut longest_restart: Option<Duration> = None;
-    smol::block_on(async {
-        let subscriber = Subscriber::start(&uri, "chaos-pubkill-sub", TEST).await?;
-        let mut recoveries = Vec::new();
-        for _ in 0..plan.publisher_kills {
-            if last_accepted(&dir.path().join("accepted")) >= plan.publisher_messages {
-                // Nothing left to publish, nothing to kill.
-                break;
+    Outcome::measure("publisher kill -9 (durable store)", |outcome, _| {
+        let broker = Mosquitto::start_with_config(&[Listener::tcp()], broker_config);
+        let uri = format!("mqtt://127.0.0.1:{}", broker.port(0));
+        let dir = TempDir::new("chaos-publisher").map_err(|e| e.to_string())?;
+        let mut kills = 0;
+        let mut attempt = 0;
+        let mut child_peak = 0;
+        let mut longest_restart: Option<Duration> = None;
+        smol::block_on(async {
+            let subscriber = Subscriber::start(&uri, "chaos-pubkill-sub", TEST).await?;
+            let mut recoveries = Vec::new();
+            for _ in 0..plan.publisher_kills {
+                if last_accepted(&dir.path().join("accepted")) >= plan.publisher_messages {
+                    // Nothing left to publish, nothing to kill.
+                    break;
+                }
+                let restarted = Instant::now();
+                let mut child = spawn(&uri, dir.path(), plan.publisher_messages, attempt)?;
+                // Killed at a random moment once its messages arrive.
+                wait_until(Duration::from_secs(10), || {
+                    subscriber.tally.first_of_attempt(attempt).is_some()
+                        || matches!(child.try_wait(), Ok(Some(_)))
+                })
+                .await;
+                if let Some(first) = subscriber.tally.first_of_attempt(attempt) {
+                    let took = first.duration_since(restarted);
+                    recoveries.push(took.as_millis());
+                    longest_restart = Some(longest_restart.map_or(took, |l| l.max(took)));
+                }
+                attempt += 1;
+                async_io::Timer::after(Duration::from_millis(fastrand::u64(0..400))).await;
+                if let Some(kib) = rss_kib(&child.id().to_string()) {
+                    child_peak = child_peak.max(kib);
+                }
+                if matches!(child.try_wait(), Ok(None)) {
+                    // SIGKILL to the PID of the child started above, and only to it.
+                    let _ = child.kill();
+                    kills += 1;
+                }
+                let _ = child.wait();
             }
-            let restarted = Instant::now();
+            // The last run publishes what is left and ends by itself.
             let mut child = spawn(&uri, dir.path(), plan.publisher_messages, attempt)?;
-            // Killed at a random moment once its messages arrive.
-            wait_until(Duration::from_secs(10), || {
-                subscriber.tally.first_of_attempt(attempt).is_some()
-                    || matches!(child.try_wait(), Ok(Some(_)))
+            let finished = wait_until(Duration::from_secs(120), || {
+                matches!(child.try_wait(), Ok(Some(_)))
             })
             .await;
-            if let Some(first) = subscriber.tally.first_of_attempt(attempt) {
-                let took = first.duration_since(restarted);
-                recoveries.push(took.as_millis());
-                longest_restart = Some(longest_restart.map_or(took, |l| l.max(took)));
-            }
-            attempt += 1;
-            async_io::Timer::after(Duration::from_millis(fastrand::u64(0..400))).await;
-            if let Some(kib) = rss_kib(&child.id().to_string()) {
-                child_peak = child_peak.max(kib);
-            }
-            if matches!(child.try_wait(), Ok(None)) {
-                // SIGKILL to the PID of the child started above, and only to it.
+            let status = if finished {
+                child.wait().ok()
+            } else {
                 let _ = child.kill();
-                kills += 1;
-            }
-            let _ = child.wait();
-        }
-        // The last run publishes what is left and ends by itself.
-        let mut child = spawn(&uri, dir.path(), plan.publisher_messages, attempt)?;
-        let finished = wait_until(Duration::from_secs(120), || {
-            matches!(child.try_wait(), Ok(Some(_)))
-        })
-        .await;
-        let status = if finished {
-            child.wait().ok()
-        } else {
-            let _ = child.kill();
-            let _ = child.wait();
-            None
-        };
-        let accepted = last_accepted(&dir.path().join("accepted"));
-        wait_until(Duration::from_secs(30), || {
-            subscriber.tally.has_all(1..=accepted)
-        })
-        .await;
-        let count = subscriber.tally.count(1..=accepted);
-        outcome.sent = plan.publisher_messages;
-        outcome.accepted = accepted;
-        outcome.received = Some(count.received);
-        outcome.lost = count.lost;
-        outcome.duplicated = count.duplicated;
-        outcome.faults = kills;
-        outcome.recover = longest_restart;
-        outcome.delivery_goals();
-        outcome.goal(
-            format!("the last run finishes by itself (exit: {status:?})"),
-            status.is_some_and(|s| s.success()) && accepted == plan.publisher_messages,
-        );
-        let missing = subscriber.tally.missing(1..=accepted, 10);
-        if !missing.is_empty() {
-            outcome
-                .notes
-                .push(format!("first missing numbers: {missing:?}"));
-        }
-        outcome.notes.push(format!(
+                let _ = child.wait();
+                None
+            };
+            let accepted = last_accepted(&dir.path().join("accepted"));
+            let numbers: Vec<u64> = (1..=accepted).collect();
+            count(&subscriber.tally, &numbers, outcome).await;
+            outcome.sent = plan.publisher_messages;
+            outcome.faults = kills;
+            outcome.recover = longest_restart;
+            outcome.goal(
+                format!("the last run finishes by itself (exit: {status:?})"),
+                status.is_some_and(|s| s.success()) && accepted == plan.publisher_messages,
+            );
+            outcome.notes.push(format!(
             "{kills} kills with SIGKILL at random moments (runs alternately paced at about 1,000 messages/s and in bursts as fast as the client accepts); recoveries {recoveries:?} ms; accepted = the publisher's enqueue returned (recorded, fsynced, after each); recover = from a start of the process to the first of its new messages at the subscriber; publisher process peak memory {} KiB",
             child_peak
         ));
-        let _ = subscriber.client.disconnect().await;
-        Ok::<(), String>(())
-    })?;
-    outcome.peak_kib = memory.peak_kib();
-    outcome.duration = started.elapsed();
-    Ok(outcome)
+            close(None, &subscriber).await;
+            Ok::<(), String>(())
+        })
+    })
 }

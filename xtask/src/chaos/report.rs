@@ -2,9 +2,11 @@
 //! written to `target/chaos/results.{md,json}`.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use super::memory::Sampler;
 
 /// What one test measured. Counts that do not apply to a test are `None`.
 #[derive(Debug, Default, Clone)]
@@ -41,6 +43,24 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Runs `body` as test `name`, its peak memory (sampled all along) and its duration
+    /// recorded in the outcome it fills.
+    pub fn measure(
+        name: &'static str,
+        body: impl FnOnce(&mut Outcome, &Sampler) -> Result<(), String>,
+    ) -> Result<Outcome, String> {
+        let started = Instant::now();
+        let memory = Sampler::start();
+        let mut outcome = Outcome {
+            name,
+            ..Outcome::default()
+        };
+        body(&mut outcome, &memory)?;
+        outcome.peak_kib = memory.peak_kib();
+        outcome.duration = started.elapsed();
+        Ok(outcome)
+    }
+
     /// A goal, met or not.
     pub fn goal(&mut self, goal: impl Into<String>, met: bool) {
         self.goals.push((goal.into(), met));
