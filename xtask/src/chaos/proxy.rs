@@ -19,7 +19,8 @@ pub enum Mode {
     Forward,
     /// Forwards each chunk after this long.
     Delay(Duration),
-    /// Forwards nothing and closes nothing.
+    /// Forwards nothing and closes nothing, on the connections open when it was set (a new
+    /// connection is a new path: it works).
     HalfOpen,
 }
 
@@ -35,6 +36,10 @@ struct Shared {
     /// Cut a connection after every this many PUBLISH packets through it (0: never).
     cut_every: AtomicU64,
     cuts: AtomicU64,
+    /// Connections accepted so far; those numbered below `half_open_below` are half-open
+    /// while the mode is [`Mode::HalfOpen`].
+    accepted: AtomicU64,
+    half_open_below: AtomicU64,
     stopped: AtomicBool,
     /// One clone of each side of every open connection, to cut them all when stopping.
     sockets: Mutex<Vec<TcpStream>>,
@@ -50,6 +55,8 @@ impl FaultProxy {
             mode: Mutex::new(Mode::Forward),
             cut_every: AtomicU64::new(0),
             cuts: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+            half_open_below: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             sockets: Mutex::new(Vec::new()),
         });
@@ -65,7 +72,14 @@ impl FaultProxy {
 
     /// Sets what happens to bytes from now on.
     pub fn set_mode(&self, mode: Mode) {
-        *lock(&self.shared.mode) = mode;
+        let mut current = lock(&self.shared.mode);
+        if mode == Mode::HalfOpen {
+            let accepted = self.shared.accepted.load(Ordering::SeqCst);
+            self.shared
+                .half_open_below
+                .store(accepted, Ordering::SeqCst);
+        }
+        *current = mode;
     }
 
     /// Cuts each connection after every `count` PUBLISH packets (0: never).
@@ -123,6 +137,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             sockets.push(b3);
         }
         let link = Arc::new(Link {
+            number: shared.accepted.fetch_add(1, Ordering::SeqCst),
             publishes: AtomicU64::new(0),
             cut: AtomicBool::new(false),
             sides: [client, broker],
@@ -136,6 +151,8 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 
 /// One proxied connection: the client's socket and the broker's.
 struct Link {
+    /// In the order of acceptance, from 0.
+    number: u64,
     publishes: AtomicU64,
     cut: AtomicBool,
     sides: [TcpStream; 2],
@@ -161,7 +178,10 @@ fn pump(mut from: TcpStream, from_side: usize, link: &Link, shared: &Shared) {
         };
         let mode = *lock(&shared.mode);
         match mode {
-            Mode::HalfOpen => continue,
+            Mode::HalfOpen if link.number < shared.half_open_below.load(Ordering::SeqCst) => {
+                continue;
+            }
+            Mode::HalfOpen => {}
             Mode::Delay(delay) => thread::sleep(delay),
             Mode::Forward => {}
         }

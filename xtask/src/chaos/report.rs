@@ -150,7 +150,7 @@ pub fn markdown(outcomes: &[Outcome], command: &str, total: Duration) -> String 
         }
         if let Some(after) = o.lost_after_ack.filter(|_| o.lost != [0, 0]) {
             out.push_str(&format!(
-                "- of the {} lost, {after} had been acknowledged by the broker (PUBACK or PUBCOMP) before they went missing\n",
+                "- of the {} lost, {after} had been acknowledged by the broker (PUBACK or PUBCOMP): they went missing after the publisher's part was done, in the broker or on the way to the subscriber\n",
                 o.lost[0] + o.lost[1]
             ));
         }
