@@ -6,11 +6,13 @@
 //!   ([`conformance`]);
 //! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`bench`]);
 //! - `cargo xtask durability`: what the session journal costs, with and without `fsync`
-//!   ([`durability`]).
+//!   ([`durability`]);
+//! - `cargo xtask chaos`: the client under faults: cuts, kills, corruption ([`chaos`]).
 
 use std::process::ExitCode;
 
 mod bench;
+mod chaos;
 mod conformance;
 mod durability;
 
@@ -22,7 +24,10 @@ tasks:
   bench         end-to-end benchmarks against mosquitto and an ack-everything peer, side
                 by side with rumqttc; `cargo xtask bench --help` for its options
   durability    QoS 1 publishing rate without a journal, with one, and with one that
-                fsyncs each batch (`--quick`: fewer messages, one repetition)";
+                fsyncs each batch (`--quick`: fewer messages, one repetition)
+  chaos         the client under faults (a cutting proxy, kill -9 of the publisher and of
+                the broker, corrupted stores, a stopped broker); `--quick` for CI;
+                `cargo xtask chaos --help` for its options";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -32,6 +37,9 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::main(&rest),
         Some("bench") => bench::main(&rest),
         Some("durability") => durability::main(&rest),
+        Some("chaos") => chaos::main(&rest),
+        // Hidden: the publisher process that `chaos` kills.
+        Some("chaos-publisher") => chaos::publisher_main(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -56,8 +56,8 @@ pub struct Journal {
 impl Journal {
     /// Reads the journal at `path` without changing anything (a missing file is an empty
     /// state; an empty file is not a journal, since a journal is created with its header in
-    /// one step, and is refused). A torn final record is dropped and reported in [`Loaded::torn_tail`]; any
-    /// other damage is an error.
+    /// one step, and is refused). A torn final record is dropped and reported in
+    /// [`Loaded::torn_tail`]; any other damage is an error.
     pub fn load(path: impl AsRef<Path>) -> Result<Loaded, JournalError> {
         let path = path.as_ref();
         let Some(bytes) = read_file(path)? else {
@@ -85,7 +85,7 @@ impl Journal {
     /// Damage other than a torn final record is an error and leaves the file as it was. A
     /// torn final record is copied to a file beside the journal (`<name>.torn-at-<offset>`),
     /// cut off, and reported by [`Journal::torn_tail`]; the journal is then not compacted
-    /// while open with it, so that the file still shows what happened.
+    /// when opened (only later, as it grows), so that the file still shows what happened.
     pub fn open(path: impl AsRef<Path>, fsync: bool) -> Result<Self, JournalError> {
         let path = path.as_ref().to_path_buf();
         let (bytes, live, torn) = match read_file(&path)? {
@@ -187,8 +187,11 @@ impl Journal {
                 .apply(record)
                 .map_err(|damage| self.refused(damage))?;
         }
-        if self.torn_tail.is_none() && self.should_compact() {
-            self.compact()?;
+        if self.should_compact() {
+            // The batch is written: a compaction that fails does not undo it. Before its
+            // rename the old journal is whole (tried again at the next batch); after it, a
+            // failure marks the journal broken and the next append says so.
+            let _ = self.compact();
         }
         Ok(())
     }

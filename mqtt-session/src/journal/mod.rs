@@ -35,7 +35,8 @@
 //! - Anything else (a bad header, a length or content checksum that fails, an impossible
 //!   length, an unknown kind, contents that do not fit their kind or contradict the records
 //!   before) is a [`JournalError`], and the file is left exactly as it was.
-//! - A journal is never compacted while a torn record dropped at opening is being reported.
+//! - A journal is never compacted when it is opened with anything dropped (the torn bytes are
+//!   also kept in a file beside it).
 //!   Compaction writes a new file, syncs it, renames it over the journal and syncs the
 //!   directory: a crash at any point leaves the old journal or the new one, whole.
 //!

@@ -35,8 +35,21 @@ impl Session {
         match qos {
             QoS::AtMostOnce => Ok(()),
             QoS::AtLeastOnce => {
-                if self.incoming.qos2.contains_key(&raw) {
-                    return Err(ProtocolError::PacketIdInUse(raw));
+                match self.incoming.qos2.get(&raw) {
+                    None => {}
+                    Some(Qos2State::Recorded | Qos2State::Refused(_))
+                        if !self.incoming.acks.is_queued(raw) =>
+                    {
+                        // The server reuses the identifier of a QoS 2 exchange we answered
+                        // with PUBREC: it has abandoned that exchange (a server restarted
+                        // from an older saved state does). Its message was delivered once;
+                        // the exchange is dropped and the new message taken. A protocol
+                        // error here would come back on every reconnection, for ever.
+                        self.record(Record::RemoveIncoming(id));
+                        self.incoming.qos2.remove(&raw);
+                        self.incoming.window.remove(raw);
+                    }
+                    Some(_) => return Err(ProtocolError::PacketIdInUse(raw)),
                 }
                 if self.incoming.qos1.contains_key(&raw) {
                     // Sent again before we acknowledged it: the acknowledgement is coming.

@@ -208,8 +208,29 @@ fn a_pubrel_before_our_pubrec_is_a_protocol_error() {
 }
 
 #[test]
-fn a_qos1_publish_reusing_a_qos2_id_in_use_is_a_protocol_error() {
+fn a_qos1_publish_reusing_an_answered_qos2_id_ends_that_exchange_instead_of_looping() {
+    // A broker restarted from an older saved state reuses the identifier of a QoS 2
+    // exchange we answered with PUBREC. A protocol error would repeat on every reconnection.
     let mut h = Harness::connected(config(V5));
+    h.receive("a", "1", QoS::ExactlyOnce, Some(1));
+    h.expect_sent([PubRec::new(id(1))]);
+    h.events();
+    h.broker(sent_publish("a", "2", QoS::AtLeastOnce, Some(1), false))
+        .unwrap();
+    h.expect_sent([PubAck::new(id(1))]);
+    assert_eq!(h.events().len(), 1, "the new message is delivered");
+    // The old exchange is gone: a PUBREL for it is completed as unknown.
+    h.broker(PubRel::new(id(1))).unwrap();
+    h.expect_sent([PubComp {
+        packet_id: id(1),
+        code: PubCompReasonCode::PacketIdentifierNotFound,
+        properties: Default::default(),
+    }]);
+}
+
+#[test]
+fn a_qos1_publish_reusing_a_qos2_id_not_yet_answered_is_a_protocol_error() {
+    let mut h = Harness::connected(manual(V5));
     h.receive("a", "1", QoS::ExactlyOnce, Some(1));
     assert_eq!(
         h.broker(sent_publish("a", "1", QoS::AtLeastOnce, Some(1), false)),
