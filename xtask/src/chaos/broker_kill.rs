@@ -64,6 +64,7 @@ pub fn run(plan: &Plan, broker_config: &str) -> Result<Outcome, String> {
                 number += 1;
             }
             settle(&mut publisher, &subscriber, outcome).await;
+            outcome.broker_kill_goals();
             outcome.faults = kills;
             outcome.recover = longest;
             outcome.notes.push(format!(

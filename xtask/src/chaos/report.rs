@@ -71,6 +71,38 @@ impl Outcome {
         self.goals.iter().all(|(_, met)| *met)
     }
 
+    /// The goals of a test whose broker is killed: mosquitto acknowledges a message before it
+    /// saves it, so a kill can take messages it acknowledged, and roll back the record of
+    /// QoS 2 exchanges it completed (it then sends such a message again). The client answers
+    /// for every message the broker had not acknowledged, and for QoS 2 duplicates while
+    /// the broker lost nothing it acknowledged; what the broker lost after acknowledging it
+    /// is counted and shown, as the broker's.
+    pub fn broker_kill_goals(&mut self) {
+        let lost = self.lost[0] + self.lost[1];
+        let after_ack = self.lost_after_ack.unwrap_or(0);
+        self.goals.clear();
+        self.goal(
+            format!(
+                "0 lost at QoS 1 or 2 before the broker acknowledged them (lost {}, of which {after_ack} after the broker's acknowledgement)",
+                lost.saturating_sub(after_ack)
+            ),
+            lost.saturating_sub(after_ack) == 0,
+        );
+        let rolled_back = after_ack > 0;
+        self.goal(
+            format!(
+                "0 duplicated at QoS 2 while the broker kept what it acknowledged (duplicated {}{})",
+                self.duplicated[1],
+                if rolled_back {
+                    "; the broker lost acknowledged messages, so it restarted from older state"
+                } else {
+                    ""
+                }
+            ),
+            rolled_back || self.duplicated[1] == 0,
+        );
+    }
+
     /// The usual goals of a message test: nothing lost at QoS 1 or 2, no QoS 2 duplicate.
     pub fn delivery_goals(&mut self) {
         self.goal(
