@@ -165,7 +165,8 @@ fn describe_never_connected(last: Option<&ClientError>) -> String {
     }
 }
 
-fn describe_suback(suback: &SubAck) -> String {
+/// The reason codes of a SUBACK, in the order of the filters.
+pub(crate) fn describe_suback(suback: &SubAck) -> String {
     let codes: Vec<String> = suback.codes.iter().map(ToString::to_string).collect();
     codes.join(", ")
 }

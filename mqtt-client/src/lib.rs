@@ -129,6 +129,7 @@ mod backoff;
 pub mod blocking;
 mod builder;
 mod client;
+mod display;
 mod driver;
 mod engine;
 mod error;

@@ -1,5 +1,7 @@
 //! `Debug` never shows a password, authentication data or a payload: only their lengths.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use mqtt_codec::{
     Auth, AuthReasonCode, ConnAck, Connect, ConnectReasonCode, Packet, ProtocolVersion, Publish,
     QoS, TopicName, Will,

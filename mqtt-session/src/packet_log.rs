@@ -27,7 +27,6 @@ fn log(direction: &'static str, packet: &Packet) {
     let kind = packet.packet_type();
     match packet {
         Packet::Publish(publish) => tracing::trace!(
-            direction,
             packet = %kind,
             packet_id = publish.packet_id.map(PacketId::get),
             topic = publish.topic.as_str(),
@@ -39,7 +38,6 @@ fn log(direction: &'static str, packet: &Packet) {
             "packet {direction}"
         ),
         Packet::Connect(connect) => tracing::trace!(
-            direction,
             packet = %kind,
             client_id = &*connect.client_id,
             clean_start = connect.clean_start,
@@ -50,7 +48,6 @@ fn log(direction: &'static str, packet: &Packet) {
             "packet {direction}"
         ),
         other => tracing::trace!(
-            direction,
             packet = %kind,
             packet_id = packet_id(other).map(PacketId::get),
             "packet {direction}"
