@@ -135,6 +135,7 @@ mod engine;
 mod error;
 mod events;
 mod options;
+mod publish_builder;
 mod routing;
 mod state;
 
@@ -145,6 +146,7 @@ pub use driver::Driver;
 pub use error::{ClientError, OptionsError};
 pub use events::{Event, Events, Message, Published};
 pub use options::Options;
+pub use publish_builder::PublishBuilder;
 pub use routing::{SubscribeRequest, Subscription};
 pub use state::{ConnectionState, StateChanges, Stats};
 
