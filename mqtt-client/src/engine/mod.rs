@@ -319,7 +319,7 @@ impl Engine {
             Some((address, delay)) => {
                 tracing::info!(
                     %address,
-                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    delay_ms = millis(delay),
                     failures = self.link.failures(),
                     "reconnecting after a delay"
                 );
@@ -377,7 +377,7 @@ impl Engine {
             tracing::warn!(
                 requests = requests.len(),
                 publishes = publishes.len(),
-                timeout_ms = u64::try_from(self.connect_timeout.as_millis()).unwrap_or(u64::MAX),
+                timeout_ms = millis(self.connect_timeout),
                 "never connected within the connect timeout: failing the requests that waited"
             );
         }
@@ -417,4 +417,9 @@ impl Engine {
     fn emit(&self, event: Event) {
         self.listeners.emit(event);
     }
+}
+
+/// A duration in whole milliseconds, for a log field.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
