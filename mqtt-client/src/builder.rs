@@ -17,6 +17,9 @@ use crate::backoff::{Backoff, Reconnect, Sleeper, TimerSleeper};
 use crate::error::OptionsError;
 use crate::options::{DEFAULT_CONNACK_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, Options, generated_id};
 
+mod strict;
+mod will;
+
 /// Builds [`Options`], checking them together: contradictory options are refused with an
 /// [`OptionsError`] that says what to change.
 ///
@@ -27,13 +30,16 @@ use crate::options::{DEFAULT_CONNACK_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, Options, 
 /// | [`clean`](Self::clean) | `true` |
 /// | [`username`](Self::username), [`password`](Self::password) | none |
 /// | [`keep_alive`](Self::keep_alive) | 60 s |
-/// | [`will`](Self::will) | none |
+/// | [`will`](Self::will), [`will_message`](Self::will_message) | none |
 /// | [`version`](Self::version) | MQTT 3.1.1 (as luamqtt) |
 /// | [`tls`](Self::tls) | the system's certificate authorities for `mqtts://`, `wss://` |
 /// | [`reconnect`](Self::reconnect), [`backoff`](Self::backoff) | on: 1 s doubling to 120 s, jitter |
 /// | [`connector`](Self::connector) | [`DefaultConnector`]: by the address's scheme |
 /// | [`manual_ack`](Self::manual_ack) | `false`: messages acknowledged as delivered |
 /// | [`queue_capacity`](Self::queue_capacity) | 1,000 publishes waiting for a connection |
+/// | [`topic_aliases`](Self::topic_aliases) | `true`: automatic, within the broker's maximum (5.0) |
+/// | [`subscription_identifiers`](Self::subscription_identifiers) | `true`: one per subscription, when the broker takes them (5.0) |
+/// | [`empty_state_may_resume`](Self::empty_state_may_resume) | `true`: a new client may take over the broker's session |
 ///
 /// ```
 /// use mqtt_client::{Options, OptionsError, ProtocolVersion};
@@ -61,6 +67,8 @@ pub struct OptionsBuilder {
     password: Option<Bytes>,
     keep_alive: u16,
     will: Option<Will>,
+    /// What was wrong with the Will options, reported at `build`.
+    will_error: Option<OptionsError>,
     version: ProtocolVersion,
     #[cfg(feature = "tls")]
     tls: Option<mqtt_transport::tls::TlsConfig>,
@@ -78,6 +86,8 @@ pub struct OptionsBuilder {
     lost_session_policy: LostSessionPolicy,
     restore_subscriptions: bool,
     subscription_identifiers: bool,
+    topic_aliases: bool,
+    empty_state_may_resume: bool,
     connack_timeout: Duration,
     connect_timeout: Duration,
     pingresp_timeout: Option<Duration>,
@@ -98,6 +108,7 @@ impl Default for OptionsBuilder {
             password: None,
             keep_alive: 60,
             will: None,
+            will_error: None,
             version: ProtocolVersion::V3_1_1,
             #[cfg(feature = "tls")]
             tls: None,
@@ -115,6 +126,8 @@ impl Default for OptionsBuilder {
             lost_session_policy: LostSessionPolicy::ResendAsNew,
             restore_subscriptions: true,
             subscription_identifiers: true,
+            topic_aliases: true,
+            empty_state_may_resume: true,
             connack_timeout: DEFAULT_CONNACK_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             pingresp_timeout: None,
@@ -190,9 +203,12 @@ impl OptionsBuilder {
         self
     }
 
-    /// The Will message, published by the broker if the connection ends without DISCONNECT.
+    /// The Will message, published by the broker if the connection ends without DISCONNECT,
+    /// built in full; [`will_message`](Self::will_message) builds one from a `&str` topic.
+    /// Replaces any Will given before. Default: none.
     pub fn will(mut self, will: Will) -> Self {
         self.will = Some(will);
+        self.will_error = None;
         self
     }
 
@@ -460,6 +476,9 @@ impl OptionsBuilder {
         if brokers.is_empty() {
             return Err(OptionsError::NoBroker);
         }
+        if let Some(error) = self.will_error {
+            return Err(error);
+        }
         if version != ProtocolVersion::V5 {
             if let Some(option) = self.v5_only.first() {
                 return Err(OptionsError::NeedsV5 { option, version });
@@ -559,6 +578,8 @@ impl OptionsBuilder {
         session.queue_capacity = self.queue_capacity;
         session.queue_full_policy = self.queue_full_policy;
         session.auto_subscription_identifiers = self.subscription_identifiers;
+        session.auto_topic_alias = self.topic_aliases;
+        session.empty_state_may_resume = self.empty_state_may_resume;
         Ok(Options {
             brokers,
             session,

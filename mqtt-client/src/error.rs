@@ -67,6 +67,23 @@ pub enum OptionsError {
     #[cfg(feature = "tls")]
     #[error("invalid TLS settings: {0}")]
     Tls(String),
+    /// The Will's topic ([`will_message`](crate::OptionsBuilder::will_message)) is not a
+    /// valid topic name.
+    #[error("invalid Will topic {topic:?}: {source}")]
+    InvalidWillTopic {
+        /// The text given.
+        topic: String,
+        /// What is wrong with it.
+        source: TopicError,
+    },
+    /// A Will option ([`will_retain`](crate::OptionsBuilder::will_retain),
+    /// [`will_properties`](crate::OptionsBuilder::will_properties)) was given with no Will
+    /// set before it.
+    #[error("{option} needs a Will: call will_message (or will) before it")]
+    NoWill {
+        /// The option.
+        option: &'static str,
+    },
     /// A capacity of 0 would refuse everything.
     #[error("{option} must be at least 1")]
     ZeroCapacity {
@@ -165,7 +182,8 @@ fn describe_never_connected(last: Option<&ClientError>) -> String {
     }
 }
 
-fn describe_suback(suback: &SubAck) -> String {
+/// The reason codes of a SUBACK, in the order of the filters.
+pub(crate) fn describe_suback(suback: &SubAck) -> String {
     let codes: Vec<String> = suback.codes.iter().map(ToString::to_string).collect();
     codes.join(", ")
 }

@@ -14,6 +14,8 @@
 //!   PUBACK (QoS 1) or PUBCOMP (QoS 2), with the reason code ([`Published`]).
 //!   [`Client::try_publish`] does not wait. A full queue makes `publish` wait and
 //!   `try_publish` say [`ClientError::WouldBlock`]: nothing is dropped silently.
+//!   [`Client::publish_with`] adds the retain flag and MQTT 5.0 properties without building
+//!   the packet: `client.publish_with("a/b", "x").qos(QoS::AtLeastOnce).retain(true).await`.
 //! - [`Client::subscribe`] gives a [`Subscription`]: the per-filter results and a stream of
 //!   exactly the messages that match it (by MQTT 5.0 Subscription Identifier where the broker
 //!   sends them). Messages no subscription takes come as [`Event::Message`].
@@ -32,6 +34,10 @@
 //!   deterministically); the [`Driver`] only reads, writes, sleeps and hands results over.
 //! - No self-deadlock: the driver never waits for the application (messages and events queue
 //!   without bound until read), so a task may publish from inside its message loop.
+//! - For brokers that mishandle what the client does on its own, automatic topic aliases
+//!   ([`OptionsBuilder::topic_aliases`]) and subscription identifiers
+//!   ([`OptionsBuilder::subscription_identifiers`]) can be turned off, and
+//!   [`OptionsBuilder::empty_state_may_resume`] follows MQTT 5.0 to the letter.
 //!
 //! # Example
 //!
@@ -107,6 +113,23 @@
 //! `disconnect` futures after their first poll does not stop them; dropping `next()` on a
 //! stream loses nothing. Dropping the [`Driver`] closes the connection abruptly.
 //!
+//! # Logging
+//!
+//! The client and its protocol engine log with [`tracing`](https://docs.rs/tracing); they
+//! install no subscriber, so nothing is printed unless the application installs one
+//! (`tracing-subscriber`, or `tracing`'s `log` feature to reach a `log` logger).
+//!
+//! | level | what |
+//! | --- | --- |
+//! | `error` | the client ends for good: a refusal that retrying cannot fix, a failed journal |
+//! | `warn` | a failed attempt or connection, a disconnection the client did not ask for, a protocol violation by the broker (with the normative statement it breaks), a subscription not restored, requests failed for want of a first connection |
+//! | `info` | each connection attempt, each connection (session present, keep alive), each reconnection delay, our own disconnection, the end of the client |
+//! | `trace` | every packet sent and received: type, packet identifier, and for PUBLISH the topic, topic alias, QoS, flags and payload length |
+//!
+//! Payloads, passwords and authentication data are never logged, and the `Debug` output of
+//! every type that holds them (options, packets, messages, events) shows their length only.
+//! [`Event`], [`Message`] and the errors also read as one line with `Display`.
+//!
 //! # Runtimes
 //!
 //! Sockets and timers come from async-io, which drives them from a thread of its own: the
@@ -129,11 +152,13 @@ mod backoff;
 pub mod blocking;
 mod builder;
 mod client;
+mod display;
 mod driver;
 mod engine;
 mod error;
 mod events;
 mod options;
+mod publish_builder;
 mod routing;
 mod state;
 
@@ -144,6 +169,7 @@ pub use driver::Driver;
 pub use error::{ClientError, OptionsError};
 pub use events::{Event, Events, Message, Published};
 pub use options::Options;
+pub use publish_builder::PublishBuilder;
 pub use routing::{SubscribeRequest, Subscription};
 pub use state::{ConnectionState, StateChanges, Stats};
 

@@ -100,3 +100,37 @@ pub(crate) const DEFAULT_CONNACK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a request made before the first connection waits for it, by default.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use mqtt_codec::{QoS, TopicName, Will};
+
+    #[test]
+    fn debug_shows_neither_the_password_nor_the_will_payload() {
+        let builder = super::Options::builder()
+            .uri("mqtt://127.0.0.1:1883")
+            .username("meter")
+            .password("pa55-the-secret")
+            .will(Will::new(
+                TopicName::try_from("gone").unwrap(),
+                "will-payload-text",
+                QoS::AtMostOnce,
+            ));
+        let builder_text = format!("{builder:?}");
+        let options = builder.build().unwrap();
+        for text in [
+            builder_text,
+            format!("{options:?}"),
+            format!("{options:#?}"),
+            format!("{:?}", options.session_config()),
+        ] {
+            assert!(!text.contains("pa55-the-secret"), "{text}");
+            assert!(!text.contains("will-payload-text"), "{text}");
+        }
+        let config = format!("{:?}", options.session_config());
+        assert!(
+            config.contains("password: Some(<redacted 15 bytes>)"),
+            "{config}"
+        );
+    }
+}

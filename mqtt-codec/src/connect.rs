@@ -10,12 +10,13 @@ use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
 use crate::properties::{ConnectProperties, WillProperties};
 use crate::qos::QoS;
+use crate::redact::{ByteCount, secret};
 use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
 use crate::wire::{Reader, Sink};
 
-/// A connection request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A connection request. Its `Debug` shows the password as its length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Connect {
     /// The protocol version asked for; it decides the encoding of the whole connection.
     pub protocol: ProtocolVersion,
@@ -36,8 +37,8 @@ pub struct Connect {
     pub properties: ConnectProperties,
 }
 
-/// The Will message of a CONNECT.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The Will message of a CONNECT. Its `Debug` shows the payload as its length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Will {
     /// Its topic.
     pub topic: TopicName,
@@ -49,6 +50,33 @@ pub struct Will {
     pub retain: bool,
     /// MQTT 5.0 Will properties (must be empty for 3.x).
     pub properties: WillProperties,
+}
+
+impl core::fmt::Debug for Connect {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connect")
+            .field("protocol", &self.protocol)
+            .field("clean_start", &self.clean_start)
+            .field("keep_alive", &self.keep_alive)
+            .field("client_id", &self.client_id)
+            .field("will", &self.will)
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("properties", &self.properties)
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for Will {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Will")
+            .field("topic", &self.topic)
+            .field("payload", &ByteCount(&self.payload))
+            .field("qos", &self.qos)
+            .field("retain", &self.retain)
+            .field("properties", &self.properties)
+            .finish()
+    }
 }
 
 impl Will {

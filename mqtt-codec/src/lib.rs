@@ -71,6 +71,7 @@ mod property;
 mod publish;
 mod qos;
 mod reason_code;
+pub mod redact;
 mod suback;
 mod subscribe;
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::property::{
     set_once,
 };
 use crate::qos::QoS;
+use crate::redact::Property;
 use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
 use crate::wire::{PropertySet, Reader, Sink};
@@ -32,7 +33,7 @@ macro_rules! properties {
         $( then { $( $(#[$tdoc:meta])* $tfield:ident: $tty:ty = $tid:ident, )* } )?
     ) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Clone, PartialEq, Eq, Default)]
         pub struct $name {
             $( $(#[$fdoc])* pub $field: Option<$ty>, )*
             $( $(#[$rdoc])* pub $rfield: Vec<$rty>, )?
@@ -108,6 +109,19 @@ macro_rules! properties {
                     }
                     Ok(())
                 })
+            }
+        }
+
+        /// Every property, Authentication Data redacted to its length (it may be a
+        /// credential).
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $( .field(stringify!($field), &Property { id: PropertyId::$id, value: &self.$field }) )*
+                    $( .field(stringify!($rfield), &self.$rfield) )?
+                    $( $( .field(stringify!($tfield), &self.$tfield) )* )?
+                    .field("user_properties", &self.user_properties)
+                    .finish()
             }
         }
 

@@ -6,12 +6,14 @@ use crate::error::{DecodeError, EncodeError};
 use crate::packet::{Body, PacketType};
 use crate::properties::PublishProperties;
 use crate::qos::{PacketId, QoS};
+use crate::redact::ByteCount;
 use crate::topic::{TopicError, TopicName};
 use crate::version::ProtocolVersion;
 use crate::wire::{Reader, Sink};
 
 /// An application message. Topic and payload are slices of the buffer it was decoded from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` shows the payload as its length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Publish {
     /// Set when the packet is sent again (never with QoS 0 [MQTT-3.3.1-2]).
     pub dup: bool,
@@ -27,6 +29,20 @@ pub struct Publish {
     pub payload: Bytes,
     /// MQTT 5.0 properties (must be empty for 3.x).
     pub properties: PublishProperties,
+}
+
+impl core::fmt::Debug for Publish {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Publish")
+            .field("dup", &self.dup)
+            .field("qos", &self.qos)
+            .field("retain", &self.retain)
+            .field("topic", &self.topic)
+            .field("packet_id", &self.packet_id)
+            .field("payload", &ByteCount(&self.payload))
+            .field("properties", &self.properties)
+            .finish()
+    }
 }
 
 impl Publish {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use mqtt_codec::redact::Redacted;
 use mqtt_codec::{ConnAck, Connect, ConnectProperties, ProtocolVersion, QoS, Will};
 
 use crate::offline_queue::QueueFullPolicy;
@@ -37,7 +38,10 @@ pub enum LostSessionPolicy {
 /// Maximum) are fields of their own here and are written into CONNECT by the session; the rest
 /// of the CONNECT properties (Session Expiry Interval, request flags, user properties) come from
 /// `properties`.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the password as its length only (and the Will's payload, as
+/// [`Will`]'s own `Debug` does).
+#[derive(Clone)]
 pub struct SessionConfig {
     /// Protocol version spoken on every connection.
     pub version: ProtocolVersion,
@@ -198,6 +202,38 @@ impl SessionConfig {
             password: self.password.clone(),
             properties,
         }
+    }
+}
+
+impl std::fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("version", &self.version)
+            .field("client_id", &self.client_id)
+            .field("clean_start", &self.clean_start)
+            .field("empty_state_may_resume", &self.empty_state_may_resume)
+            .field("keep_alive", &self.keep_alive)
+            .field("pingresp_timeout", &self.pingresp_timeout)
+            .field("connack_timeout", &self.connack_timeout)
+            .field("will", &self.will)
+            .field("username", &self.username)
+            .field("password", &self.password.as_deref().map(Redacted))
+            .field("properties", &self.properties)
+            .field("receive_maximum", &self.receive_maximum)
+            .field("maximum_packet_size", &self.maximum_packet_size)
+            .field("topic_alias_maximum", &self.topic_alias_maximum)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("ack_mode", &self.ack_mode)
+            .field("lost_session_policy", &self.lost_session_policy)
+            .field("restore_subscriptions", &self.restore_subscriptions)
+            .field("auto_topic_alias", &self.auto_topic_alias)
+            .field(
+                "auto_subscription_identifiers",
+                &self.auto_subscription_identifiers,
+            )
+            .field("queue_capacity", &self.queue_capacity)
+            .field("queue_full_policy", &self.queue_full_policy)
+            .finish()
     }
 }
 

@@ -80,6 +80,7 @@ mod keep_alive;
 mod offline_queue;
 mod out_buffer;
 mod packet_id;
+mod packet_log;
 mod session;
 mod store;
 mod subscriptions;

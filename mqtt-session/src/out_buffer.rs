@@ -30,11 +30,22 @@ use bytes::{Buf, Bytes, BytesMut};
 /// let flat: Vec<u8> = slices[..count].iter().flat_map(|s| s.iter().copied()).collect();
 /// assert_eq!(flat, b"yloadnext");
 /// ```
-#[derive(Debug, Default)]
+///
+/// Its `Debug` shows lengths only: the bytes are packets, payloads and passwords included.
+#[derive(Default)]
 pub struct OutBuffer {
     segments: VecDeque<Bytes>,
     segments_len: usize,
     tail: BytesMut,
+}
+
+impl std::fmt::Debug for OutBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutBuffer")
+            .field("segments", &self.segments.len())
+            .field("len", &self.len())
+            .finish()
+    }
 }
 
 impl OutBuffer {

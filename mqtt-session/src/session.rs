@@ -37,6 +37,7 @@ use crate::keep_alive::{KeepAlive, KeepAliveAction};
 use crate::offline_queue::{OfflineQueue, Queued};
 use crate::out_buffer::OutBuffer;
 use crate::packet_id::PacketIdAllocator;
+use crate::packet_log;
 use crate::store::StoredPublish;
 use crate::subscriptions::{Request, RequestKind, Subscription, Subscriptions};
 use crate::topic_alias::{AliasError, AliasUse, OutgoingAliases};
@@ -262,7 +263,9 @@ impl Session {
         };
         let connect = self.config.connect_packet(clean_start, auth);
         self.transmit.clear();
-        Packet::from(connect).encode(self.config.version, None, self.transmit.tail_mut())?;
+        let packet = Packet::from(connect);
+        packet.encode(self.config.version, None, self.transmit.tail_mut())?;
+        packet_log::sent(&packet);
         self.connections += 1;
         self.state = State::Connecting {
             clean_start,
@@ -824,7 +827,10 @@ impl Session {
         }
         loop {
             let packet = match mqtt_codec::decode(input, self.config.version, &self.decode_limits) {
-                Ok(Some(packet)) => packet,
+                Ok(Some(packet)) => {
+                    packet_log::received(&packet);
+                    packet
+                }
                 Ok(None) => return Ok(()),
                 Err(error) => {
                     let error = ProtocolError::from(error);

@@ -38,6 +38,11 @@ impl Engine {
                     self.publishes.first_connection();
                 }
                 self.monitor.set(ConnectionState::Connected);
+                tracing::info!(
+                    session_present = connected.session_present,
+                    keep_alive = connected.keep_alive,
+                    "connected"
+                );
                 self.emit(Event::Connected(connected));
                 for (_, request) in self.requests.take_queued() {
                     self.request(request, now);
@@ -133,6 +138,7 @@ impl Engine {
                 });
             }
             SessionEvent::SubscriptionNotRestored { filter, error } => {
+                tracing::warn!(%filter, %error, "subscription not restored: forgotten");
                 self.subscriptions_changed = true;
                 self.emit(Event::SubscriptionNotRestored {
                     filter,
@@ -165,6 +171,11 @@ impl Engine {
                 | DisconnectReason::ProtocolViolation(_)
                 | DisconnectReason::AuthFailed(_)
         );
+        match &reason {
+            DisconnectReason::Local(_) => tracing::info!(%reason, "disconnected"),
+            // The session has logged the violation itself, with the statement it breaks.
+            _ => tracing::warn!(%reason, "disconnected"),
+        }
         if let DisconnectReason::ProtocolViolation(error) = &reason {
             self.emit(Event::Error(ClientError::Protocol(error.clone())));
         }

@@ -156,6 +156,7 @@ impl Engine {
             address: address.clone(),
             attempt: self.link.failures(),
         });
+        tracing::info!(%address, attempt = self.link.failures(), "connecting");
         self.emit(Event::Connecting {
             address: address.clone(),
             attempt: self.link.failures(),
@@ -165,6 +166,7 @@ impl Engine {
 
     /// The connector could not connect.
     pub(crate) fn attempt_failed(&mut self, error: ClientError) -> After {
+        tracing::warn!(%error, "connection attempt failed");
         self.emit(Event::Error(error.clone()));
         self.retry(None, error)
     }
@@ -216,6 +218,7 @@ impl Engine {
     /// Reading or writing failed: the connection is lost.
     pub(crate) fn io_failed(&mut self, error: std::io::Error, now: Instant) {
         let error = ClientError::from(error);
+        tracing::warn!(%error, "connection failed");
         self.emit(Event::Error(error.clone()));
         self.end.io_error = Some(error);
         self.session.connection_lost();
@@ -290,6 +293,7 @@ impl Engine {
                 }
                 DisconnectReason::Refused(ref connack) if refusal_is_final(connack.code) => {
                     let error = ClientError::ConnectionRefused(Box::new(connack.clone()));
+                    tracing::error!(%error, "not reconnecting: trying again cannot help");
                     self.monitor
                         .set(ConnectionState::Disconnected(error.clone()));
                     return After::Stop(Err(error));
@@ -308,8 +312,17 @@ impl Engine {
             .set(ConnectionState::Disconnected(error.clone()));
         self.last_error = Some(error.clone());
         match self.link.ended(reason) {
-            None => After::Stop(Err(error)),
+            None => {
+                tracing::info!(%error, "not reconnecting: reconnection is off");
+                After::Stop(Err(error))
+            }
             Some((address, delay)) => {
+                tracing::info!(
+                    %address,
+                    delay_ms = millis(delay),
+                    failures = self.link.failures(),
+                    "reconnecting after a delay"
+                );
                 self.monitor.set(ConnectionState::Reconnecting { delay });
                 self.emit(Event::Reconnecting {
                     address,
@@ -360,6 +373,14 @@ impl Engine {
         let requests = self.requests.expired(now, self.connect_timeout);
         let publishes = self.publishes.expired(now, self.connect_timeout);
         let due = !requests.is_empty() || !publishes.is_empty();
+        if due {
+            tracing::warn!(
+                requests = requests.len(),
+                publishes = publishes.len(),
+                timeout_ms = millis(self.connect_timeout),
+                "never connected within the connect timeout: failing the requests that waited"
+            );
+        }
         for request in requests {
             request.fail(error());
         }
@@ -378,8 +399,12 @@ impl Engine {
     /// The driver ends with `result`: every stream ends, every waiting caller is answered
     /// ([`ClientError::Closed`], as their reply channels drop).
     pub(crate) fn finish(&mut self, result: &Result<(), ClientError>) {
-        if let Err(error) = result {
-            self.emit(Event::Error(error.clone()));
+        match result {
+            Ok(()) => tracing::info!("client closed"),
+            Err(error) => {
+                tracing::error!(%error, "client closed by an error");
+                self.emit(Event::Error(error.clone()));
+            }
         }
         self.routes.close();
         self.publishes.clear();
@@ -392,4 +417,9 @@ impl Engine {
     fn emit(&self, event: Event) {
         self.listeners.emit(event);
     }
+}
+
+/// A duration in whole milliseconds, for a log field.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

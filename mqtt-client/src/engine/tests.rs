@@ -502,3 +502,5 @@ fn a_final_refusal_is_the_state_the_connect_call_sees() {
     let result = futures_lite::future::block_on(states.connected());
     assert!(matches!(result, Err(ClientError::ConnectionRefused(_))));
 }
+
+mod logging;

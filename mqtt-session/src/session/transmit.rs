@@ -141,13 +141,19 @@ impl Session {
             if matches!(choice, AliasUse::Reuse(_)) {
                 aliased.topic = mqtt_codec::TopicName::empty();
             }
-            if self.encode_publish(&Packet::Publish(aliased)).is_ok() {
+            let packet = Packet::Publish(aliased);
+            if self.encode_publish(&packet).is_ok() {
+                packet_log::sent(&packet);
                 self.out_aliases.commit(publish.topic.as_str(), choice);
                 return Ok(());
             }
         }
-        match self.encode_publish(&Packet::Publish(publish)) {
-            Ok(()) => Ok(()),
+        let packet = Packet::Publish(publish);
+        match self.encode_publish(&packet) {
+            Ok(()) => {
+                packet_log::sent(&packet);
+                Ok(())
+            }
             Err(error) => Err(self.encode_error(error)),
         }
     }
@@ -180,7 +186,10 @@ impl Session {
     pub(super) fn write_checked(&mut self, packet: &Packet) -> Result<(), CommandError> {
         let maximum = self.server_max_packet_size();
         match packet.encode(self.config.version, maximum, self.transmit.tail_mut()) {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                packet_log::sent(packet);
+                Ok(())
+            }
             Err(error) => Err(self.encode_error(error)),
         }
     }
@@ -195,13 +204,19 @@ impl Session {
             .encode(version, maximum, self.transmit.tail_mut())
             .is_ok()
         {
+            packet_log::sent(&packet);
             return;
         }
         let stripped = strip_optional_properties(packet);
         // Without its optional properties, an acknowledgement, PINGREQ or DISCONNECT is at
         // most 5 bytes: it fits any limit a CONNACK may set (smaller ones are refused), and a
         // failure here has nowhere to be reported but the connection itself.
-        let _ = stripped.encode(version, maximum, self.transmit.tail_mut());
+        if stripped
+            .encode(version, maximum, self.transmit.tail_mut())
+            .is_ok()
+        {
+            packet_log::sent(&stripped);
+        }
     }
 
     // ----- ending connections -----
@@ -210,6 +225,7 @@ impl Session {
         if matches!(self.state, State::Disconnected) {
             return;
         }
+        packet_log::violation(&error);
         if self.config.version == ProtocolVersion::V5 {
             self.write_reply(Packet::Disconnect(Disconnect::new(
                 error.disconnect_reason(),

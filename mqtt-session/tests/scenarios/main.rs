@@ -12,6 +12,7 @@ mod auth;
 mod connect;
 mod disconnect;
 mod keep_alive;
+mod logging;
 mod malformed;
 mod manual_ack_resume;
 mod offline;
