@@ -58,10 +58,7 @@ impl Run {
     pub fn metric(&self, metric: Metric) -> Option<f64> {
         let delivered = self.number(&["delivered"]).filter(|count| *count > 0.0);
         let elapsed = self.number(&["elapsed_s"]).filter(|seconds| *seconds > 0.0);
-        let size = match self.workload {
-            Workload::Throughput { size, .. } | Workload::Latency { size, .. } => size as f64,
-            Workload::Idle { .. } => 0.0,
-        };
+        let size = self.workload.size() as f64;
         let client_cpu = || Some(self.number(&["cpu_user_s"])? + self.number(&["cpu_system_s"])?);
         match metric {
             Metric::MessagesPerSecond => Some(delivered? / elapsed?),
@@ -77,10 +74,17 @@ impl Run {
     }
 
     fn qos(&self) -> Option<QoS> {
-        match self.workload {
-            Workload::Throughput { qos, .. } | Workload::Latency { qos, .. } => Some(qos),
-            Workload::Idle { .. } => None,
-        }
+        self.workload.qos()
+    }
+
+    /// Idle clients that could not connect when all connected at once (reported, not a
+    /// failure: the memory is per client that did).
+    pub fn not_connected(&self) -> u64 {
+        self.outcome
+            .as_ref()
+            .ok()
+            .and_then(|report| report.get("not_connected")?.as_u64())
+            .unwrap_or(0)
     }
 
     /// What makes this run a failure: an error, a lost QoS 1/2 message, a duplicate at QoS 2,
