@@ -133,6 +133,17 @@ impl Run {
             .unwrap_or(0)
     }
 
+    /// Which run it is, in words: `throughput qos1 16 B / mosquitto / ours-smol (rep 2)`.
+    pub fn place(&self) -> String {
+        format!(
+            "{} / {} / {} (rep {})",
+            self.workload.name(),
+            self.peer.name(),
+            self.client.name(),
+            self.rep + 1
+        )
+    }
+
     /// As JSON.
     pub fn json(&self) -> Value {
         let mut value = json!({
@@ -146,6 +157,29 @@ impl Run {
             Err(error) => value["error"] = error.clone().into(),
         }
         value
+    }
+}
+
+/// A successful delivery run of `workload` that delivered every message, for tests:
+/// `cpu` seconds of client CPU over `elapsed` seconds.
+#[cfg(test)]
+pub fn delivered_run(
+    workload: Workload,
+    peer: PeerKind,
+    client: ClientKind,
+    rep: usize,
+    (cpu, elapsed): (f64, f64),
+) -> Run {
+    let count = workload.messages();
+    Run {
+        workload,
+        peer,
+        client,
+        rep,
+        outcome: Ok(
+            json!({"published": count, "acked": count, "delivered": count, "lost": 0,
+                           "elapsed_s": elapsed, "cpu_user_s": cpu, "cpu_system_s": 0.0}),
+        ),
     }
 }
 

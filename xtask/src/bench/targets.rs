@@ -304,7 +304,7 @@ pub fn verdicts(results: &Results, workloads: &[Workload]) -> Vec<Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::results::Run;
+    use crate::bench::results::delivered_run;
     use mqtt_client::QoS;
 
     const WORKLOAD: Workload = Workload::Throughput {
@@ -313,17 +313,15 @@ mod tests {
         count: 1000,
     };
 
-    fn run(client: ClientKind, rep: usize, cpu: f64, elapsed: f64) -> Run {
-        Run {
-            workload: WORKLOAD,
-            peer: PeerKind::AckPeer,
-            client,
-            rep,
-            outcome: Ok(
-                json!({"published": 1000, "acked": 1000, "delivered": 1000, "lost": 0,
-                       "elapsed_s": elapsed, "cpu_user_s": cpu, "cpu_system_s": 0.0}),
-            ),
-        }
+    /// The verdicts of runs given as (client, rep, client CPU s, elapsed s).
+    fn judged(runs: &[(ClientKind, usize, f64, f64)]) -> Vec<Verdict> {
+        let runs = runs
+            .iter()
+            .map(|&(client, rep, cpu, elapsed)| {
+                delivered_run(WORKLOAD, PeerKind::AckPeer, client, rep, (cpu, elapsed))
+            })
+            .collect();
+        verdicts(&Results { runs }, &[WORKLOAD])
     }
 
     fn outcome(verdicts: &[Verdict], what: &str, client: ClientKind) -> Option<Outcome> {
@@ -336,17 +334,14 @@ mod tests {
 
     #[test]
     fn rows_are_judged_against_rumqttcs_better_set_up() {
-        let results = Results {
-            runs: vec![
-                run(ClientKind::OursSmol, 0, 0.004, 0.01),
-                run(ClientKind::OursTokio, 0, 0.006, 0.02),
-                // The multi-threaded set-up is the slower and the costlier: not the one
-                // compared with.
-                run(ClientKind::RumqttcMultiThread, 0, 0.03, 0.05),
-                run(ClientKind::RumqttcCurrentThread, 0, 0.01, 0.02),
-            ],
-        };
-        let verdicts = verdicts(&results, &[WORKLOAD]);
+        let verdicts = judged(&[
+            (ClientKind::OursSmol, 0, 0.004, 0.01),
+            (ClientKind::OursTokio, 0, 0.006, 0.02),
+            // The multi-threaded set-up is the slower and the costlier: not the one
+            // compared with.
+            (ClientKind::RumqttcMultiThread, 0, 0.03, 0.05),
+            (ClientKind::RumqttcCurrentThread, 0, 0.01, 0.02),
+        ]);
         let cpu = "client CPU per delivered message, flat out, against the ack";
         assert_eq!(
             outcome(&verdicts, cpu, ClientKind::OursSmol),
@@ -379,15 +374,12 @@ mod tests {
 
     #[test]
     fn overlapping_ranges_are_neither_met_nor_missed() {
-        let results = Results {
-            runs: vec![
-                run(ClientKind::OursSmol, 0, 0.004, 0.01),
-                run(ClientKind::OursSmol, 1, 0.012, 0.01),
-                run(ClientKind::RumqttcCurrentThread, 0, 0.01, 0.02),
-                run(ClientKind::RumqttcCurrentThread, 1, 0.011, 0.02),
-            ],
-        };
-        let verdicts = verdicts(&results, &[WORKLOAD]);
+        let verdicts = judged(&[
+            (ClientKind::OursSmol, 0, 0.004, 0.01),
+            (ClientKind::OursSmol, 1, 0.012, 0.01),
+            (ClientKind::RumqttcCurrentThread, 0, 0.01, 0.02),
+            (ClientKind::RumqttcCurrentThread, 1, 0.011, 0.02),
+        ]);
         let cpu = "client CPU per delivered message, flat out, against the ack";
         // Median 0.8x, outside the 0.5x goal, but 4..12 µs overlaps 10..11 µs.
         assert_eq!(

@@ -81,21 +81,11 @@ pub fn best_rumqttc(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::results::Run;
+    use crate::bench::results::{Run, delivered_run};
     use mqtt_client::QoS;
-    use serde_json::json;
 
     fn run(client: ClientKind, rep: usize, elapsed: f64, cpu: f64) -> Run {
-        Run {
-            workload: WORKLOAD,
-            peer: PeerKind::Mosquitto,
-            client,
-            rep,
-            outcome: Ok(
-                json!({"published": 100, "acked": 100, "delivered": 100, "lost": 0,
-                               "elapsed_s": elapsed, "cpu_user_s": cpu, "cpu_system_s": 0.0}),
-            ),
-        }
+        delivered_run(WORKLOAD, PeerKind::Mosquitto, client, rep, (cpu, elapsed))
     }
 
     const WORKLOAD: Workload = Workload::Throughput {

@@ -61,59 +61,27 @@ impl Report<'_> {
         if !failures.is_empty() {
             out.push_str("\n**Failed runs** (the bench exits non-zero):\n\n");
             for (run, problems) in failures {
-                let _ = writeln!(
-                    out,
-                    "- {} / {} / {} (rep {}): {}",
-                    run.workload.name(),
-                    run.peer.name(),
-                    run.client.name(),
-                    run.rep + 1,
-                    problems.join("; ").replace('\n', " ")
-                );
+                let problems = problems.join("; ").replace('\n', " ");
+                let _ = writeln!(out, "- {}: {problems}", run.place());
             }
         }
-        let losses: Vec<String> = self
-            .results
-            .runs
-            .iter()
-            .filter(|run| run.qos0_lost() > 0)
-            .map(|run| {
-                format!(
-                    "{} / {} / {} (rep {}): {} of {}",
-                    run.workload.name(),
-                    run.peer.name(),
-                    run.client.name(),
-                    run.rep + 1,
-                    run.qos0_lost(),
-                    run.workload.messages()
-                )
-            })
-            .collect();
+        let runs = &self.results.runs;
+        let losses: Vec<_> = runs.iter().filter(|run| run.qos0_lost() > 0).collect();
         if !losses.is_empty() {
             out.push_str("\nQoS 0 messages lost (allowed at QoS 0; rates count what arrived):\n\n");
-            for loss in losses {
-                let _ = writeln!(out, "- {loss}");
+            for run in losses {
+                let (lost, sent) = (run.qos0_lost(), run.workload.messages());
+                let _ = writeln!(out, "- {}: {lost} of {sent}", run.place());
             }
         }
-        let unconnected: Vec<String> = self
-            .results
-            .runs
-            .iter()
-            .filter(|run| run.not_connected() > 0)
-            .map(|run| {
-                format!(
-                    "{} / {} (rep {}): {} did not connect",
-                    run.workload.name(),
-                    run.client.name(),
-                    run.rep + 1,
-                    run.not_connected(),
-                )
-            })
-            .collect();
+        let unconnected: Vec<_> = runs.iter().filter(|run| run.not_connected() > 0).collect();
         if !unconnected.is_empty() {
-            out.push_str("\nIdle clients that could not connect in the rush (memory is per client that did):\n\n");
-            for line in unconnected {
-                let _ = writeln!(out, "- {line}");
+            out.push_str(
+                "\nIdle clients that could not connect in the rush (memory is per client that did):\n\n",
+            );
+            for run in unconnected {
+                let count = run.not_connected();
+                let _ = writeln!(out, "- {}: {count} did not connect", run.place());
             }
         }
         if !self.header.left_out.is_empty() {
