@@ -244,8 +244,9 @@ fn progress(index: usize, total: usize, run: &Run) {
             figure(Metric::LatencyP999),
         ),
         Workload::Idle { .. } => eprintln!(
-            "{what}: {:.1} KiB per client{}",
+            "{what}: {:.1} KiB per client, connected in {:.2} s{}",
             figure(Metric::KibPerIdleClient),
+            figure(Metric::IdleConnectSeconds),
             match run.not_connected() {
                 0 => String::new(),
                 count => format!(" ({count} did not connect)"),

@@ -44,6 +44,9 @@ pub enum Metric {
     LatencyP999,
     /// Resident memory per idle connected client, KiB.
     KibPerIdleClient,
+    /// Seconds from the first idle client's connecting to the last's being connected (or
+    /// giving up).
+    IdleConnectSeconds,
 }
 
 impl Run {
@@ -70,6 +73,7 @@ impl Run {
             Metric::LatencyP99 => self.number(&["latency_us", "p99"]),
             Metric::LatencyP999 => self.number(&["latency_us", "p999"]),
             Metric::KibPerIdleClient => Some(self.number(&["bytes_per_client"])? / 1024.0),
+            Metric::IdleConnectSeconds => self.number(&["connect_s"]),
         }
     }
 

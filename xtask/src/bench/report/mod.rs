@@ -266,7 +266,7 @@ impl Report<'_> {
 }
 
 /// The metrics in the JSON, by name.
-const METRICS: [(&str, Metric); 9] = [
+const METRICS: [(&str, Metric); 10] = [
     ("messages_per_s", Metric::MessagesPerSecond),
     ("megabytes_per_s", Metric::MegabytesPerSecond),
     ("client_cpu_us_per_msg", Metric::ClientMicrosPerMessage),
@@ -276,6 +276,7 @@ const METRICS: [(&str, Metric); 9] = [
     ("latency_p99_us", Metric::LatencyP99),
     ("latency_p999_us", Metric::LatencyP999),
     ("kib_per_idle_client", Metric::KibPerIdleClient),
+    ("idle_connect_s", Metric::IdleConnectSeconds),
 ];
 
 /// Where the results go: `target/bench` beside `target/conformance` (under

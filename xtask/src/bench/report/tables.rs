@@ -22,6 +22,7 @@ fn extra_name(metric: Metric) -> &'static str {
         Metric::MegabytesPerSecond => "MB/s delivered",
         Metric::PeerCpuPercent => "peer CPU, % of a core",
         Metric::MessagesPerSecond => "msg/s delivered",
+        Metric::IdleConnectSeconds => "s to connect them",
         _ => "peer CPU µs/msg",
     }
 }
@@ -149,7 +150,13 @@ impl Report<'_> {
             &[PeerKind::Mosquitto],
             "",
         );
-        self.comparison_table(out, &rows, Metric::KibPerIdleClient, "KiB", &[]);
+        self.comparison_table(
+            out,
+            &rows,
+            Metric::KibPerIdleClient,
+            "KiB",
+            &[Metric::IdleConnectSeconds],
+        );
         let all_at_once: Vec<(usize, &Workload)> = self
             .workloads
             .iter()
