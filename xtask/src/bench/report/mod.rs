@@ -182,6 +182,11 @@ impl Report<'_> {
             "fixed rate ",
         );
         out.push_str("### CPU per delivered message at a fixed rate\n\n");
+        out.push_str(
+            "One publisher sends numbered payloads, built before the window, at a rate every \
+             client keeps up with (on 1 ms ticks); one subscriber checks each. What a message \
+             costs when the client is not flat out: wake-ups and system calls weigh more.\n\n",
+        );
         self.comparison_table(
             &mut out,
             &fixed_rate,
@@ -192,6 +197,13 @@ impl Report<'_> {
         out.push_str("### Latency, publish call to arrival (QoS 1, fixed rate)\n\n");
         self.latency_table(&mut out);
         out.push_str("### Memory per idle client (against mosquitto)\n\n");
+        out.push_str(
+            "The client process's resident memory once the clients are connected and idle, less \
+             what it was with one, per client that connected. All at once, each connection is \
+             made by a task of its own, all spawned together. The seconds to connect them say \
+             more about mosquitto than the client: a burst overflows its accept queue, and the \
+             kernel sends a dropped SYN again only after a second.\n\n",
+        );
         self.memory_tables(&mut out);
         out.push_str("### Goals (medians, ours / rumqttc's better set-up per row, this run)\n\n");
         self.goals(&mut out);
