@@ -135,7 +135,7 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
     );
     let mut results = Results::default();
     for rep in 0..plan.reps {
-        // A B C D, then D C B A: each client runs as often first as last.
+        // A B C D, then D C B A: no client always runs first, or right after the same one.
         let order: Vec<ClientKind> = if rep % 2 == 0 {
             clients.clone()
         } else {

@@ -41,10 +41,14 @@ pub fn run(job: &Job, runtime: Runtime) -> Result<Value, String> {
 
 async fn workload(job: &Job, runtime: Runtime) -> Result<Value, String> {
     let base = Instant::now();
-    match (job.workload, Feed::of(&job.workload, base)) {
-        (Workload::Idle { clients, arrival }, _) => idle(job, runtime, clients, arrival).await,
-        (workload, Some(feed)) => delivery(job, runtime, workload.qos(), feed, base).await,
-        (_, None) => Err("no messages to send".into()),
+    match (
+        job.workload,
+        job.workload.qos(),
+        Feed::of(&job.workload, base),
+    ) {
+        (Workload::Idle { clients, arrival }, ..) => idle(job, runtime, clients, arrival).await,
+        (_, Some(qos), Some(feed)) => delivery(job, runtime, qos, feed, base).await,
+        _ => Err("no messages to send".into()),
     }
 }
 
@@ -90,11 +94,10 @@ async fn connect(job: &Job, runtime: Runtime, role: &str) -> Result<Client, Stri
 async fn delivery(
     job: &Job,
     runtime: Runtime,
-    qos: Option<QoS>,
+    qos: QoS,
     feed: Feed,
     base: Instant,
 ) -> Result<Value, String> {
-    let qos = qos.unwrap_or(QoS::AtMostOnce);
     let expected = job.workload.messages();
     let tallies = Tallies::new(expected, job.workload.size(), feed.timed(), base);
     let subscriber = connect(job, runtime, "sub").await?;

@@ -1,10 +1,10 @@
 //! The same workloads with rumqttc 0.25 (default features off) on tokio, on its
 //! multi-threaded runtime (rumqttc's documented set-up, `#[tokio::main]`) or on its
 //! current-thread runtime (often the faster on a machine with few cores: no work stealing,
-//! no cross-thread wake-ups), used as its documentation says: an `AsyncClient` and an `EventLoop` per
-//! connection, the event loop polled by a task of its own; what the subscriber receives and
-//! what the publisher has acknowledged are counted from the events (the only place rumqttc
-//! tells them), the publisher calls `publish_bytes` in the main task.
+//! no cross-thread wake-ups), used as its documentation says: an `AsyncClient` and an
+//! `EventLoop` per connection, the event loop polled by a task of its own; what the
+//! subscriber receives and what the publisher has acknowledged are counted from the events
+//! (the only place rumqttc tells them), the publisher calls `publish_bytes` in the main task.
 //!
 //! Settings as close to our client's as rumqttc allows: 100 publishes in flight (its
 //! default), Nagle off (ours is), packets up to 1 MiB (its default of 10 KiB cannot carry
@@ -53,10 +53,14 @@ pub fn run(job: &Job, flavor: Flavor) -> Result<Value, String> {
 
 async fn workload(job: &Job) -> Result<Value, String> {
     let base = Instant::now();
-    match (job.workload, Feed::of(&job.workload, base)) {
-        (Workload::Idle { clients, arrival }, _) => idle(job, clients, arrival).await,
-        (workload, Some(feed)) => delivery(job, workload.qos(), feed, base).await,
-        (_, None) => Err("no messages to send".into()),
+    match (
+        job.workload,
+        job.workload.qos(),
+        Feed::of(&job.workload, base),
+    ) {
+        (Workload::Idle { clients, arrival }, ..) => idle(job, clients, arrival).await,
+        (_, Some(qos), Some(feed)) => delivery(job, qos_of(qos), feed, base).await,
+        _ => Err("no messages to send".into()),
     }
 }
 
@@ -151,11 +155,10 @@ fn qos_of(qos: mqtt_client::QoS) -> rumqttc::QoS {
 
 async fn delivery(
     job: &Job,
-    qos: Option<mqtt_client::QoS>,
+    qos: rumqttc::QoS,
     feed: Feed,
     base: Instant,
 ) -> Result<Value, String> {
-    let qos = qos_of(qos.unwrap_or(mqtt_client::QoS::AtMostOnce));
     let expected = job.workload.messages();
     let tallies = Tallies::new(expected, job.workload.size(), feed.timed(), base);
 

@@ -77,7 +77,8 @@ impl Report<'_> {
         let unconnected: Vec<_> = runs.iter().filter(|run| run.not_connected() > 0).collect();
         if !unconnected.is_empty() {
             out.push_str(
-                "\nIdle clients that could not connect in the rush (memory is per client that did):\n\n",
+                "\nIdle clients that could not connect in the rush (memory is per client that \
+                 did):\n\n",
             );
             for run in unconnected {
                 let count = run.not_connected();
