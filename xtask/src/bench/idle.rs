@@ -1,6 +1,6 @@
 //! The idle-memory workload, the same for every client: resident memory per connected idle
-//! client, past the first client's one-time costs (runtime, buffers pools, TLS-free
-//! connector), with the clients connecting one at a time or all at once.
+//! client, past the one-time costs the first client pays (the runtime, shared pools), with
+//! the clients connecting one at a time or all at once.
 //!
 //! All at once, each connection is made by a task of its own, spawned together, as an
 //! application would reconnect a fleet: whatever a client holds only while connecting
