@@ -19,7 +19,8 @@ options:
   --quick      one repetition, fewer messages and clients (under a minute; for CI)
   --reps N     repetitions of every measurement (default 5; runs interleave the clients,
                A B C D then D C B A)
-  --only TEXT  only the workloads whose name contains TEXT (e.g. `qos1`, `latency`, `idle`)
+  --only TEXT  only the workloads whose name contains TEXT (e.g. `qos1`, `latency`,
+               `fixed rate`, `idle`, `all at once`)
   --client NAME  only this client (ours-smol, ours-tokio, rumqttc-mt, rumqttc-ct, or
                rumqttc for both; repeatable): for profiling one of them (the ratios need
                rumqttc)
