@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use super::harness::Runtime;
 use super::job::{ClientKind, Job};
-use super::{ours, rumqttc_client};
+use super::ours;
+use super::rumqttc_client::{self, Flavor};
 
 /// Runs the job the arguments describe.
 pub fn main(args: &[String]) -> ExitCode {
@@ -21,7 +22,8 @@ pub fn main(args: &[String]) -> ExitCode {
     let result = match job.client {
         ClientKind::OursSmol => ours::run(&job, Runtime::Smol),
         ClientKind::OursTokio => ours::run(&job, Runtime::Tokio),
-        ClientKind::Rumqttc => rumqttc_client::run(&job),
+        ClientKind::RumqttcMultiThread => rumqttc_client::run(&job, Flavor::MultiThread),
+        ClientKind::RumqttcCurrentThread => rumqttc_client::run(&job, Flavor::CurrentThread),
     };
     match result {
         Ok(report) => {

@@ -5,19 +5,25 @@ use super::job::ClientKind;
 /// What `cargo xtask bench --help` prints.
 pub const HELP: &str = "usage: cargo xtask bench [--quick] [--reps N] [--only TEXT] [--client NAME]
 
-Measures mqtt-client (on smol and on tokio) and rumqttc 0.25 (on tokio) doing the same work
-against mosquitto (started here, max_inflight_messages 100, max_queued_messages 1000000)
-and against an in-process peer that acknowledges everything: publish throughput at QoS 0, 1
-and 2 with 16 B, 1 KiB and 64 KiB payloads, round-trip latency at a fixed rate, CPU time per
-delivered message, resident memory per idle connected client. Built and run in release
-mode (a debug xtask runs `cargo run --release -p xtask -- bench ...`).
+Measures mqtt-client (on smol and on tokio) and rumqttc 0.25 (on tokio's multi-threaded and
+on its current-thread runtime) doing the same work against mosquitto (started here,
+max_inflight_messages 100, max_queued_messages 1000000) and against an in-process peer that
+acknowledges everything: publish throughput at QoS 0, 1 and 2 with 16 B, 1 KiB and 64 KiB
+payloads, CPU time per delivered message flat out and at a fixed rate (QoS 1, 1 KiB,
+5000/s), round-trip latency at a fixed rate, resident memory per idle client (connecting one
+at a time, and all at once: 1000 and 10000). Each ratio compares with the better of
+rumqttc's two set-ups for that figure. Built and run in release mode (a debug xtask runs
+`cargo run --release -p xtask -- bench ...`).
 
 options:
-  --quick      one repetition, fewer messages (under 2 minutes; for CI)
-  --reps N     repetitions of every measurement (default 5; runs interleave the clients)
-  --only TEXT  only the workloads whose name contains TEXT (e.g. `qos1`, `latency`, `idle`)
-  --client NAME  only this client (ours-smol, ours-tokio, rumqttc; repeatable): for
-               profiling one of them (the ratios need rumqttc)
+  --quick      one repetition, fewer messages and clients (under a minute; for CI)
+  --reps N     repetitions of every measurement (default 5; runs interleave the clients,
+               A B C D then D C B A)
+  --only TEXT  only the workloads whose name contains TEXT (e.g. `qos1`, `latency`,
+               `fixed rate`, `idle`, `all at once`)
+  --client NAME  only this client (ours-smol, ours-tokio, rumqttc-mt, rumqttc-ct, or
+               rumqttc for both; repeatable): for profiling one of them (the ratios need
+               rumqttc)
   -h, --help   this text
 
 Results: tables on standard output and target/bench/results.{md,json} (under
@@ -60,11 +66,20 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--only" => options.only = Some(args.next().ok_or("--only needs a text")?.clone()),
             "--client" => {
                 let name = args.next().ok_or("--client needs a name")?;
-                let client = ClientKind::ALL
-                    .into_iter()
-                    .find(|client| client.name() == name)
-                    .ok_or_else(|| format!("--client {name}: ours-smol, ours-tokio or rumqttc"))?;
-                options.clients.push(client);
+                let named: Vec<ClientKind> = if name == "rumqttc" {
+                    ClientKind::RUMQTTC.to_vec()
+                } else {
+                    ClientKind::ALL
+                        .into_iter()
+                        .filter(|client| client.name() == name)
+                        .collect()
+                };
+                if named.is_empty() {
+                    return Err(format!(
+                        "--client {name}: ours-smol, ours-tokio, rumqttc-mt, rumqttc-ct or rumqttc"
+                    ));
+                }
+                options.clients.extend(named);
             }
             "-h" | "--help" => options.help = true,
             "--child" => {
@@ -94,8 +109,10 @@ mod tests {
         assert_eq!(options.only.as_deref(), Some("qos1"));
         assert!(parse(&args("--reps 0")).is_err());
         assert!(parse(&args("--fast")).is_err());
-        let one = parse(&args("--client rumqttc")).unwrap();
-        assert_eq!(one.clients, [ClientKind::Rumqttc]);
+        let one = parse(&args("--client rumqttc-ct")).unwrap();
+        assert_eq!(one.clients, [ClientKind::RumqttcCurrentThread]);
+        let both = parse(&args("--client rumqttc")).unwrap();
+        assert_eq!(both.clients, ClientKind::RUMQTTC);
         assert!(parse(&args("--client mosquitto")).is_err());
         let child = parse(&args("--child --client rumqttc")).unwrap();
         assert_eq!(child.child, Some(args("--client rumqttc")));

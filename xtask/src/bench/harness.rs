@@ -1,7 +1,7 @@
-//! What every client's workload shares in the child process: the payloads (each carries its
-//! sequence number, and for latency its send time), the tallies of what arrived and what was
-//! acknowledged, the wait for the end (with a watchdog for messages that never come), the
-//! measurement window and the report line.
+//! What every client's delivery workload shares in the child process (the payloads and their
+//! pace are [`super::feed`]'s): the tallies of what arrived (every payload's number checked)
+//! and what was acknowledged, the wait for the end (with a watchdog for messages that never
+//! come), the measurement window and the report line.
 //!
 //! The tallies sit behind a mutex because with rumqttc they are kept inside its event-loop
 //! task; our client's workloads use the same, so both pay the same (tens of nanoseconds a
@@ -11,7 +11,6 @@ use std::io::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{Value, json};
 
 use super::probe::{CpuTime, own_cpu};
@@ -45,92 +44,9 @@ impl Runtime {
     }
 }
 
-/// `count` payloads of `size` bytes (at least [`HEADER_LEN`]), numbered from 0, built before
-/// the measurement so that building them costs nothing to either client: slices of one
-/// buffer, which the workload keeps ([`Payloads::keep`]) until its window is closed, so
-/// that freeing it (an munmap of up to 130 MB) is not counted against whichever client
-/// drops the last slice.
-pub fn numbered_payloads(size: usize, count: u64) -> Payloads {
-    let size = size.max(HEADER_LEN);
-    let mut buffer = BytesMut::with_capacity(size * count as usize);
-    for seq in 0..count {
-        buffer.put_u64_le(seq);
-        buffer.put_u64_le(0);
-        buffer.put_bytes(0xa5, size - HEADER_LEN);
-    }
-    let whole = buffer.freeze();
-    let each = (0..count as usize)
-        .map(|index| whole.slice(index * size..(index + 1) * size))
-        .collect();
-    Payloads { whole, each }
-}
-
-/// The payloads of a throughput run.
-#[derive(Debug)]
-pub struct Payloads {
-    whole: Bytes,
-    /// One per message, in order.
-    pub each: Vec<Bytes>,
-}
-
-impl Payloads {
-    /// The buffer behind every payload, to hold until the window is closed.
-    pub fn keep(&self) -> Bytes {
-        self.whole.clone()
-    }
-}
-
-/// A payload of `size` bytes carrying `seq` and the time it is made (ns since `base`).
-pub fn timed_payload(size: usize, seq: u64, base: Instant) -> Bytes {
-    let size = size.max(HEADER_LEN);
-    let mut buffer = BytesMut::with_capacity(size);
-    buffer.put_u64_le(seq);
-    buffer.put_u64_le(base.elapsed().as_nanos() as u64);
-    buffer.put_bytes(0xa5, size - HEADER_LEN);
-    buffer.freeze()
-}
-
-fn read_u64(bytes: &[u8]) -> Option<u64> {
+/// The little-endian number at the start of `bytes`.
+pub fn read_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?))
-}
-
-/// The publisher's clock for latency runs: message `i` is due `i / rate` seconds after the
-/// start, and messages go out on 1 ms ticks (tokio's timer resolution), so every client sends
-/// the same bursts at the same times.
-#[derive(Debug)]
-pub struct Pacer {
-    start: Instant,
-    rate: u64,
-    total: u64,
-    sent: u64,
-}
-
-impl Pacer {
-    /// `total` messages at `rate` a second, from now.
-    pub fn new(rate: u32, total: u64) -> Pacer {
-        Pacer {
-            start: Instant::now(),
-            rate: u64::from(rate.max(1)),
-            total,
-            sent: 0,
-        }
-    }
-
-    /// Sleeps until the tick of the next message, and says how many are due then (0 once all
-    /// were sent). The caller sends them all.
-    pub async fn due(&mut self, runtime: Runtime) -> u64 {
-        if self.sent >= self.total {
-            return 0;
-        }
-        let tick = (self.sent * 1000).div_ceil(self.rate);
-        runtime
-            .sleep_until(self.start + Duration::from_millis(tick))
-            .await;
-        let due_by_tick = (tick * self.rate / 1000 + 1).min(self.total);
-        let count = due_by_tick - self.sent;
-        self.sent = due_by_tick;
-        count
-    }
 }
 
 /// A one-time signal to the waiting main task.
@@ -343,51 +259,15 @@ impl Window {
     }
 }
 
-/// The report of an idle-clients run: resident memory before and after `count` clients.
-pub fn idle_report(count: usize, before: u64, after: u64) -> Value {
-    json!({
-        "clients": count,
-        "rss_before": before,
-        "rss_after": after,
-        "bytes_per_client": after.saturating_sub(before) as f64 / count.max(1) as f64,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn payloads_carry_their_number() {
-        let payloads = numbered_payloads(1024, 3).each;
-        assert_eq!(payloads.len(), 3);
-        assert!(payloads.iter().all(|p| p.len() == 1024));
-        assert_eq!(read_u64(&payloads[2]), Some(2));
-        let timed = timed_payload(16, 9, Instant::now());
-        assert_eq!((timed.len(), read_u64(&timed)), (16, Some(9)));
-    }
-
-    #[test]
-    fn the_pacer_sends_each_message_once_on_millisecond_ticks() {
-        let mut pacer = Pacer::new(2000, 7);
-        let mut counts = Vec::new();
-        smol::block_on(async {
-            loop {
-                match pacer.due(Runtime::Smol).await {
-                    0 => break,
-                    count => counts.push(count),
-                }
-            }
-        });
-        // Message 0 at tick 0, then two a tick.
-        assert_eq!(counts, [1, 2, 2, 2]);
-    }
-
-    #[test]
     fn arrivals_count_distinct_duplicate_and_corrupt_payloads() {
         let base = Instant::now();
         let tallies = Tallies::new(3, 16, true, base);
-        let payloads = numbered_payloads(16, 3).each;
+        let payloads = crate::bench::feed::numbered_payloads(16, 3).each;
         {
             let mut arrivals = lock(&tallies.arrivals);
             arrivals.record(&payloads[0]);

@@ -14,16 +14,30 @@ pub enum ClientKind {
     OursSmol,
     /// mqtt-client with its drivers on tokio (multi-threaded runtime, tokio's TCP streams).
     OursTokio,
-    /// rumqttc on tokio (multi-threaded runtime), default features off.
-    Rumqttc,
+    /// rumqttc on tokio's multi-threaded runtime, default features off.
+    RumqttcMultiThread,
+    /// rumqttc on tokio's current-thread runtime, default features off: on a machine with
+    /// few cores often rumqttc's faster set-up, so the bench measures both and compares with
+    /// the better.
+    RumqttcCurrentThread,
 }
 
 impl ClientKind {
-    /// Every client, in the order each repetition runs them.
-    pub const ALL: [ClientKind; 3] = [
+    /// Every client, in the order the first repetition runs them.
+    pub const ALL: [ClientKind; 4] = [
         ClientKind::OursSmol,
         ClientKind::OursTokio,
-        ClientKind::Rumqttc,
+        ClientKind::RumqttcMultiThread,
+        ClientKind::RumqttcCurrentThread,
+    ];
+
+    /// Our client's set-ups.
+    pub const OURS: [ClientKind; 2] = [ClientKind::OursSmol, ClientKind::OursTokio];
+
+    /// rumqttc's set-ups.
+    pub const RUMQTTC: [ClientKind; 2] = [
+        ClientKind::RumqttcMultiThread,
+        ClientKind::RumqttcCurrentThread,
     ];
 
     /// Its name on the command line and in the JSON.
@@ -31,7 +45,8 @@ impl ClientKind {
         match self {
             ClientKind::OursSmol => "ours-smol",
             ClientKind::OursTokio => "ours-tokio",
-            ClientKind::Rumqttc => "rumqttc",
+            ClientKind::RumqttcMultiThread => "rumqttc-mt",
+            ClientKind::RumqttcCurrentThread => "rumqttc-ct",
         }
     }
 
@@ -40,7 +55,18 @@ impl ClientKind {
         match self {
             ClientKind::OursSmol => "mqtt-client (smol)",
             ClientKind::OursTokio => "mqtt-client (tokio)",
-            ClientKind::Rumqttc => "rumqttc (tokio)",
+            ClientKind::RumqttcMultiThread => "rumqttc (tokio multi-thread)",
+            ClientKind::RumqttcCurrentThread => "rumqttc (tokio current-thread)",
+        }
+    }
+
+    /// A short name for a ratio's "against which": `mt`, `ct`.
+    pub fn short(self) -> &'static str {
+        match self {
+            ClientKind::OursSmol => "smol",
+            ClientKind::OursTokio => "tokio",
+            ClientKind::RumqttcMultiThread => "mt",
+            ClientKind::RumqttcCurrentThread => "ct",
         }
     }
 
@@ -76,6 +102,26 @@ impl PeerKind {
     }
 }
 
+/// How the idle clients of the memory workload connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Arrival {
+    /// Each waits for the one before to be connected.
+    OneAtATime,
+    /// All start connecting together: buffers and tasks that live only while connecting
+    /// overlap, as when a fleet reconnects after an outage.
+    AllAtOnce,
+}
+
+impl Arrival {
+    /// Its name in workload names and on the child's command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arrival::OneAtATime => "one at a time",
+            Arrival::AllAtOnce => "all at once",
+        }
+    }
+}
+
 /// The work a child does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Workload {
@@ -101,15 +147,31 @@ pub enum Workload {
         /// How long.
         millis: u64,
     },
+    /// One publisher sends pre-built numbered payloads at `rate` messages a second for
+    /// `millis` ms; the figure is the CPU a delivered message costs when the client is not
+    /// flat out (most deployments).
+    FixedRate {
+        /// The QoS of the publishes and of the subscription.
+        qos: QoS,
+        /// Payload bytes.
+        size: usize,
+        /// Messages per second.
+        rate: u32,
+        /// How long.
+        millis: u64,
+    },
     /// `clients` clients connect and stay idle; resident memory per client.
     Idle {
         /// How many.
         clients: usize,
+        /// One at a time or all together.
+        arrival: Arrival,
     },
 }
 
 impl Workload {
-    /// A short name: `throughput qos1 16B`, `latency qos1 16B @2000/s`, `idle 1000`.
+    /// A short name: `throughput qos1 16 B`, `latency qos1 16 B @2000/s`,
+    /// `fixed rate qos1 1 KiB @5000/s`, `idle 1000 clients, all at once`.
     pub fn name(&self) -> String {
         match *self {
             Workload::Throughput { qos, size, .. } => {
@@ -118,7 +180,12 @@ impl Workload {
             Workload::Latency {
                 qos, size, rate, ..
             } => format!("latency qos{} {} @{rate}/s", qos as u8, size_label(size)),
-            Workload::Idle { clients } => format!("idle {clients} clients"),
+            Workload::FixedRate {
+                qos, size, rate, ..
+            } => format!("fixed rate qos{} {} @{rate}/s", qos as u8, size_label(size)),
+            Workload::Idle { clients, arrival } => {
+                format!("idle {clients} clients, {}", arrival.name())
+            }
         }
     }
 
@@ -126,7 +193,29 @@ impl Workload {
     pub fn messages(&self) -> u64 {
         match *self {
             Workload::Throughput { count, .. } => count,
-            Workload::Latency { rate, millis, .. } => u64::from(rate) * millis / 1000,
+            Workload::Latency { rate, millis, .. } | Workload::FixedRate { rate, millis, .. } => {
+                u64::from(rate) * millis / 1000
+            }
+            Workload::Idle { .. } => 0,
+        }
+    }
+
+    /// The QoS of its messages (none for idle clients).
+    pub fn qos(&self) -> Option<QoS> {
+        match *self {
+            Workload::Throughput { qos, .. }
+            | Workload::Latency { qos, .. }
+            | Workload::FixedRate { qos, .. } => Some(qos),
+            Workload::Idle { .. } => None,
+        }
+    }
+
+    /// Payload bytes of its messages (0 for idle clients).
+    pub fn size(&self) -> usize {
+        match *self {
+            Workload::Throughput { size, .. }
+            | Workload::Latency { size, .. }
+            | Workload::FixedRate { size, .. } => size,
             Workload::Idle { .. } => 0,
         }
     }
@@ -181,16 +270,32 @@ impl Job {
                 size,
                 rate,
                 millis,
+            }
+            | Workload::FixedRate {
+                qos,
+                size,
+                rate,
+                millis,
             } => {
-                add("workload", "latency".into());
+                let paced = if matches!(self.workload, Workload::Latency { .. }) {
+                    "latency"
+                } else {
+                    "fixed-rate"
+                };
+                add("workload", paced.into());
                 add("qos", (qos as u8).to_string());
                 add("size", size.to_string());
                 add("rate", rate.to_string());
                 add("millis", millis.to_string());
             }
-            Workload::Idle { clients } => {
+            Workload::Idle { clients, arrival } => {
                 add("workload", "idle".into());
                 add("clients", clients.to_string());
+                let arrival = match arrival {
+                    Arrival::OneAtATime => "one-at-a-time",
+                    Arrival::AllAtOnce => "all-at-once",
+                };
+                add("arrival", arrival.into());
             }
         }
         args
@@ -218,6 +323,9 @@ impl Job {
                 other => Err(format!("no QoS {other}")),
             }
         };
+        let rate = || -> Result<u32, String> {
+            u32::try_from(number("rate")?).map_err(|_| "--rate too large".into())
+        };
         let workload = match value("workload")? {
             "throughput" => Workload::Throughput {
                 qos: qos()?,
@@ -227,11 +335,22 @@ impl Job {
             "latency" => Workload::Latency {
                 qos: qos()?,
                 size: number("size")? as usize,
-                rate: u32::try_from(number("rate")?).map_err(|_| "--rate too large")?,
+                rate: rate()?,
+                millis: number("millis")?,
+            },
+            "fixed-rate" => Workload::FixedRate {
+                qos: qos()?,
+                size: number("size")? as usize,
+                rate: rate()?,
                 millis: number("millis")?,
             },
             "idle" => Workload::Idle {
                 clients: number("clients")? as usize,
+                arrival: match value("arrival")? {
+                    "one-at-a-time" => Arrival::OneAtATime,
+                    "all-at-once" => Arrival::AllAtOnce,
+                    other => return Err(format!("no arrival {other}")),
+                },
             },
             other => return Err(format!("no workload {other}")),
         };
@@ -272,7 +391,20 @@ mod tests {
                 rate: 2000,
                 millis: 3000,
             },
-            Workload::Idle { clients: 1000 },
+            Workload::FixedRate {
+                qos: QoS::AtLeastOnce,
+                size: 1024,
+                rate: 5000,
+                millis: 1000,
+            },
+            Workload::Idle {
+                clients: 1000,
+                arrival: Arrival::OneAtATime,
+            },
+            Workload::Idle {
+                clients: 10_000,
+                arrival: Arrival::AllAtOnce,
+            },
         ] {
             for client in ClientKind::ALL {
                 let job = Job {

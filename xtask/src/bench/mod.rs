@@ -6,16 +6,17 @@
 //! ack-everything peer ([`peer`]), then runs every workload ([`plan`]) for each client in a
 //! child process of its own ([`child`], [`runner`]): the client's CPU time and memory are
 //! that process's; the peer's CPU time is read over the same window. The clients take
-//! turns (A B C A B C ...) for every repetition. A debug build hands over to a release build
-//! first ([`release`]).
+//! turns, in one order then the reverse (A B C D, D C B A, ...), so that none always runs
+//! right after the same other. A debug build hands over to a release build first
+//! ([`release`]).
 //!
 //! The parts:
 //! - [`cli`], [`plan`], [`job`]: what to run;
-//! - [`ours`], [`rumqttc_client`], [`harness`]: the workloads in the
+//! - [`ours`], [`rumqttc_client`], [`feed`], [`harness`], [`idle`]: the workloads in the
 //!   child process, for each client;
 //! - [`peer`]: the ack-everything peer; [`probe`]: CPU, memory, machine, versions;
-//! - [`results`], [`stats`], [`targets`], [`report`]: figures, the targets,
-//!   Markdown and JSON under `target/bench/`.
+//! - [`results`], [`stats`], [`versus`], [`targets`], [`report`]: figures, ours against
+//!   rumqttc's better set-up, the goals, Markdown and JSON under `target/bench/`.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -24,7 +25,9 @@ use mqtt_testkit::{Listener, Mosquitto};
 
 pub mod child;
 pub mod cli;
+pub mod feed;
 pub mod harness;
+pub mod idle;
 pub mod job;
 pub mod ours;
 pub mod peer;
@@ -37,6 +40,7 @@ pub mod rumqttc_client;
 pub mod runner;
 pub mod stats;
 pub mod targets;
+pub mod versus;
 
 use job::{ClientKind, Job, PeerKind, Workload};
 use results::{Metric, Results, Run};
@@ -84,11 +88,15 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let plan = plan::plan(options.quick, options.reps, options.only.as_deref());
+    let mut plan = plan::plan(options.quick, options.reps, options.only.as_deref());
+    let open_files = probe::raise_open_files_limit();
+    let left_out = plan.fit_open_files(open_files);
+    for name in &left_out {
+        eprintln!("xtask bench: {name} left out: the open-file limit is {open_files}");
+    }
     if plan.workloads.is_empty() {
         return Err("no workload matches --only".into());
     }
-    let open_files = probe::raise_open_files_limit();
     let load_before = probe::load_average();
     let binary = Mosquitto::binary().ok_or("mosquitto is not installed (PATH, /usr/sbin)")?;
     let broker = Mosquitto::start_with_config(&[Listener::tcp()], MOSQUITTO_CONFIG);
@@ -127,13 +135,19 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
     );
     let mut results = Results::default();
     for rep in 0..plan.reps {
+        // A B C D, then D C B A: no client always runs first, or right after the same one.
+        let order: Vec<ClientKind> = if rep % 2 == 0 {
+            clients.clone()
+        } else {
+            clients.iter().rev().copied().collect()
+        };
         for workload in &plan.workloads {
             for &(peer, address, peer_cpu) in &peers {
                 // Idle clients only against mosquitto: the peer is not a place to keep them.
                 if matches!(workload, Workload::Idle { .. }) && peer == PeerKind::AckPeer {
                     continue;
                 }
-                for &client in &clients {
+                for &client in &order {
                     let job = Job {
                         client,
                         workload: *workload,
@@ -173,6 +187,7 @@ fn run(options: &cli::Options, args: &[String]) -> Result<bool, String> {
         ],
         reps: plan.reps,
         open_files,
+        left_out,
         mosquitto_config: MOSQUITTO_CONFIG.into(),
         load: (load_before, probe::load_average()),
     };
@@ -216,7 +231,7 @@ fn progress(index: usize, total: usize, run: &Run) {
     }
     let figure = |metric| run.metric(metric).unwrap_or(0.0);
     match run.workload {
-        Workload::Throughput { .. } => eprintln!(
+        Workload::Throughput { .. } | Workload::FixedRate { .. } => eprintln!(
             "{what}: {:.0} msg/s, {:.2} µs CPU/msg, peer {:.0}% CPU",
             figure(Metric::MessagesPerSecond),
             figure(Metric::ClientMicrosPerMessage),
@@ -229,8 +244,13 @@ fn progress(index: usize, total: usize, run: &Run) {
             figure(Metric::LatencyP999),
         ),
         Workload::Idle { .. } => eprintln!(
-            "{what}: {:.1} KiB per client",
-            figure(Metric::KibPerIdleClient)
+            "{what}: {:.1} KiB per client, connected in {:.2} s{}",
+            figure(Metric::KibPerIdleClient),
+            figure(Metric::IdleConnectSeconds),
+            match run.not_connected() {
+                0 => String::new(),
+                count => format!(" ({count} did not connect)"),
+            }
         ),
     }
 }

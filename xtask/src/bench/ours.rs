@@ -15,11 +15,10 @@ use std::time::{Duration, Instant};
 use mqtt_client::{Client, Event, Options, Publish, PublishHandle, QoS, TokioConnector, TopicName};
 use serde_json::Value;
 
-use super::harness::{
-    Pacer, Payloads, Runtime, Tallies, Window, idle_report, lock, numbered_payloads, timed_payload,
-};
-use super::job::{Job, Workload};
-use super::probe::resident_bytes;
+use super::feed::Feed;
+use super::harness::{Runtime, Tallies, Window, lock};
+use super::idle;
+use super::job::{Arrival, Job, Workload};
 
 /// Publishes in flight at once (rumqttc's default, mosquitto's setting in the bench).
 pub const IN_FLIGHT: u16 = 100;
@@ -41,27 +40,16 @@ pub fn run(job: &Job, runtime: Runtime) -> Result<Value, String> {
 }
 
 async fn workload(job: &Job, runtime: Runtime) -> Result<Value, String> {
-    match job.workload {
-        Workload::Throughput { qos, size, count } => {
-            let payloads = numbered_payloads(size, count);
-            delivery(job, runtime, qos, size, Publishing::AllAtOnce(payloads)).await
-        }
-        Workload::Latency {
-            qos, size, rate, ..
-        } => {
-            let pacer = Pacer::new(rate, job.workload.messages());
-            delivery(job, runtime, qos, size, Publishing::Paced(pacer)).await
-        }
-        Workload::Idle { clients } => idle(job, runtime, clients).await,
+    let base = Instant::now();
+    match (
+        job.workload,
+        job.workload.qos(),
+        Feed::of(&job.workload, base),
+    ) {
+        (Workload::Idle { clients, arrival }, ..) => idle(job, runtime, clients, arrival).await,
+        (_, Some(qos), Some(feed)) => delivery(job, runtime, qos, feed, base).await,
+        _ => Err("no messages to send".into()),
     }
-}
-
-/// How the publisher sends.
-enum Publishing {
-    /// These payloads, as fast as the client takes them.
-    AllAtOnce(Payloads),
-    /// Timestamped payloads on the pacer's ticks.
-    Paced(Pacer),
 }
 
 /// The smol executor of the child: run by the main thread, which also drives the reactor
@@ -107,17 +95,11 @@ async fn delivery(
     job: &Job,
     runtime: Runtime,
     qos: QoS,
-    size: usize,
-    publishing: Publishing,
+    feed: Feed,
+    base: Instant,
 ) -> Result<Value, String> {
     let expected = job.workload.messages();
-    let base = Instant::now();
-    let tallies = Tallies::new(
-        expected,
-        size,
-        matches!(publishing, Publishing::Paced(_)),
-        base,
-    );
+    let tallies = Tallies::new(expected, job.workload.size(), feed.timed(), base);
     let subscriber = connect(job, runtime, "sub").await?;
     let mut subscription = subscriber
         .subscribe(&job.topic, qos)
@@ -132,36 +114,14 @@ async fn delivery(
     let publisher = connect(job, runtime, "pub").await?;
     let topic = TopicName::try_from(job.topic.as_str()).map_err(|e| format!("topic: {e}"))?;
 
-    let kept = match &publishing {
-        Publishing::AllAtOnce(payloads) => Some(payloads.keep()),
-        Publishing::Paced(_) => None,
-    };
+    let kept = feed.keep();
     let window = Window::open();
-    let published = match publishing {
-        Publishing::AllAtOnce(payloads) => {
-            let mut sender = Sender::new(&publisher, &tallies);
-            for payload in payloads.each {
-                sender.send(Publish::new(topic.clone(), payload, qos)).await;
-            }
-            sender.finish().await
-        }
-        Publishing::Paced(mut pacer) => {
-            let mut sender = Sender::new(&publisher, &tallies);
-            let mut seq = 0;
-            loop {
-                let due = pacer.due(runtime).await;
-                if due == 0 {
-                    break;
-                }
-                for _ in 0..due {
-                    let payload = timed_payload(size, seq, base);
-                    sender.send(Publish::new(topic.clone(), payload, qos)).await;
-                    seq += 1;
-                }
-            }
-            sender.finish().await
-        }
-    };
+    let mut sender = Sender::new(&publisher, &tallies);
+    feed.publish(runtime, async |payload| {
+        sender.send(Publish::new(topic.clone(), payload, qos)).await;
+    })
+    .await;
+    let published = sender.finish().await;
     tallies.wait(runtime).await;
     let report = window.close(&tallies, published);
     drop(kept);
@@ -225,23 +185,21 @@ async fn goodbye(runtime: Runtime, clients: &[Client]) {
     futures_lite::future::or(all, limit).await;
 }
 
-/// `count` idle clients: resident memory per client, past the first client's one-time costs.
-async fn idle(job: &Job, runtime: Runtime, count: usize) -> Result<Value, String> {
-    let first = connect(job, runtime, "idle-first").await?;
-    runtime
-        .sleep_until(Instant::now() + Duration::from_millis(300))
-        .await;
-    let before = resident_bytes();
-    let mut clients = Vec::with_capacity(count);
-    for index in 0..count {
-        clients.push(connect(job, runtime, &format!("idle-{index}")).await?);
-    }
-    runtime
-        .sleep_until(Instant::now() + Duration::from_millis(500))
-        .await;
-    let after = resident_bytes();
-    let report = idle_report(count, before, after);
-    clients.push(first);
-    goodbye(runtime, &clients).await;
-    Ok(report)
+/// `count` idle clients, connecting as `arrival` says: resident memory per client.
+async fn idle(
+    job: &Job,
+    runtime: Runtime,
+    count: usize,
+    arrival: Arrival,
+) -> Result<Value, String> {
+    let connect_one = |role: String| {
+        let job = job.clone();
+        async move { connect(&job, runtime, &role).await }
+    };
+    let idle = idle::measure(runtime, count, arrival, connect_one, |task| {
+        spawn(runtime, task);
+    })
+    .await?;
+    goodbye(runtime, &idle.clients).await;
+    Ok(idle.report)
 }

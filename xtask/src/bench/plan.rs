@@ -1,10 +1,11 @@
 //! What a run measures, and how much: message counts chosen so that each measurement lasts
-//! roughly 0.3 to 2 seconds on a machine like ours (two cores), the whole bench about 6
-//! minutes, `--quick` (a tenth of the messages, one repetition) well under 2.
+//! roughly 0.3 to 3 seconds on a machine like ours (two cores), `--quick` (a tenth of the
+//! messages, a sixth of the fixed-rate time, 200 clients all at once, one repetition) under
+//! a minute.
 
 use mqtt_client::QoS;
 
-use super::job::Workload;
+use super::job::{Arrival, Workload};
 
 /// Payload sizes of the throughput workloads.
 pub const SIZES: [usize; 3] = [16, 1024, 64 * 1024];
@@ -13,8 +14,21 @@ pub const QOS_LEVELS: [QoS; 3] = [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::Exactl
 /// Messages a second in the latency workload: well below every client's saturation, even at
 /// QoS 1 through mosquitto.
 pub const LATENCY_RATE: u32 = 2000;
-/// Idle clients in the memory workload.
+/// The fixed-rate CPU workload: QoS 1, 1 KiB payloads, 5 000 messages a second (the
+/// issue's), a load every client carries without queueing.
+pub const FIXED_RATE: u32 = 5000;
+/// Payload bytes of the fixed-rate workload.
+pub const FIXED_RATE_SIZE: usize = 1024;
+/// Idle clients connecting one at a time in the memory workload.
 pub const IDLE_CLIENTS: usize = 1000;
+/// Idle clients connecting all at once: whether memory per client stays flat from the first
+/// to the second.
+pub const IDLE_ALL_AT_ONCE: [usize; 2] = [1000, 10_000];
+/// Idle clients connecting all at once in `--quick`.
+pub const IDLE_ALL_AT_ONCE_QUICK: usize = 200;
+/// Open files the child and mosquitto need beyond one per idle client (listeners, the
+/// runtime's own descriptors, standard streams).
+const SPARE_OPEN_FILES: u64 = 256;
 
 /// The workloads and repetitions of a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,13 +69,50 @@ pub fn plan(quick: bool, reps: Option<usize>, only: Option<&str>) -> Plan {
         rate: LATENCY_RATE,
         millis: if quick { 1000 } else { 3000 },
     });
+    workloads.push(Workload::FixedRate {
+        qos: QoS::AtLeastOnce,
+        size: FIXED_RATE_SIZE,
+        rate: FIXED_RATE,
+        millis: if quick { 500 } else { 3000 },
+    });
     workloads.push(Workload::Idle {
         clients: IDLE_CLIENTS,
+        arrival: Arrival::OneAtATime,
     });
+    let all_at_once: &[usize] = if quick {
+        &[IDLE_ALL_AT_ONCE_QUICK]
+    } else {
+        &IDLE_ALL_AT_ONCE
+    };
+    for &clients in all_at_once {
+        workloads.push(Workload::Idle {
+            clients,
+            arrival: Arrival::AllAtOnce,
+        });
+    }
     workloads.retain(|workload| only.is_none_or(|only| workload.name().contains(only)));
     Plan {
         reps: reps.unwrap_or(if quick { 1 } else { 5 }),
         workloads,
+    }
+}
+
+impl Plan {
+    /// Leaves out the idle workloads with more clients than `open_files` (the limit each
+    /// process runs with) can hold; their names.
+    pub fn fit_open_files(&mut self, open_files: u64) -> Vec<String> {
+        let fits = |workload: &Workload| match *workload {
+            Workload::Idle { clients, .. } => clients as u64 + SPARE_OPEN_FILES <= open_files,
+            _ => true,
+        };
+        let left_out = self
+            .workloads
+            .iter()
+            .filter(|workload| !fits(workload))
+            .map(Workload::name)
+            .collect();
+        self.workloads.retain(fits);
+        left_out
     }
 }
 
@@ -73,7 +124,7 @@ mod tests {
     fn full_and_quick_plans() {
         let full = plan(false, None, None);
         assert_eq!(full.reps, 5);
-        assert_eq!(full.workloads.len(), 11);
+        assert_eq!(full.workloads.len(), 14);
         let quick = plan(true, None, None);
         assert_eq!(quick.reps, 1);
         assert!(
@@ -85,5 +136,12 @@ mod tests {
         );
         let only = plan(false, Some(2), Some("qos2"));
         assert_eq!((only.reps, only.workloads.len()), (2, 3));
+        let mut idle = plan(false, None, Some("all at once"));
+        assert_eq!(idle.workloads.len(), 2);
+        assert_eq!(
+            idle.fit_open_files(4096),
+            ["idle 10000 clients, all at once"]
+        );
+        assert_eq!(idle.workloads.len(), 1);
     }
 }

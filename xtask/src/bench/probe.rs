@@ -8,8 +8,9 @@ use std::process::Command;
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use rustix::time::{ClockId, clock_gettime};
 
-/// The open files 1 000 idle clients (and the broker serving them) need, with room to spare.
-const WANTED_OPEN_FILES: u64 = 8192;
+/// The open files 10 000 idle clients (and the broker serving them, each process under its
+/// own limit) need, with room to spare.
+const WANTED_OPEN_FILES: u64 = 16_384;
 
 /// CPU time of a process: user and system.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -125,7 +126,7 @@ fn status_kib(status: &str, key: &str) -> u64 {
 
 /// Raises this process's soft limit of open files towards [`WANTED_OPEN_FILES`] (never past
 /// the hard limit), so that the broker and the bench's child processes, which inherit it,
-/// can hold 1 000 connections. Returns the soft limit now in force.
+/// can hold 10 000 connections. Returns the soft limit now in force.
 pub fn raise_open_files_limit() -> u64 {
     let limit = getrlimit(Resource::Nofile);
     let current = limit.current.unwrap_or(u64::MAX);

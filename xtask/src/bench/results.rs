@@ -44,6 +44,9 @@ pub enum Metric {
     LatencyP999,
     /// Resident memory per idle connected client, KiB.
     KibPerIdleClient,
+    /// Seconds from the first idle client's connecting to the last's being connected (or
+    /// giving up).
+    IdleConnectSeconds,
 }
 
 impl Run {
@@ -58,10 +61,7 @@ impl Run {
     pub fn metric(&self, metric: Metric) -> Option<f64> {
         let delivered = self.number(&["delivered"]).filter(|count| *count > 0.0);
         let elapsed = self.number(&["elapsed_s"]).filter(|seconds| *seconds > 0.0);
-        let size = match self.workload {
-            Workload::Throughput { size, .. } | Workload::Latency { size, .. } => size as f64,
-            Workload::Idle { .. } => 0.0,
-        };
+        let size = self.workload.size() as f64;
         let client_cpu = || Some(self.number(&["cpu_user_s"])? + self.number(&["cpu_system_s"])?);
         match metric {
             Metric::MessagesPerSecond => Some(delivered? / elapsed?),
@@ -73,14 +73,22 @@ impl Run {
             Metric::LatencyP99 => self.number(&["latency_us", "p99"]),
             Metric::LatencyP999 => self.number(&["latency_us", "p999"]),
             Metric::KibPerIdleClient => Some(self.number(&["bytes_per_client"])? / 1024.0),
+            Metric::IdleConnectSeconds => self.number(&["connect_s"]),
         }
     }
 
     fn qos(&self) -> Option<QoS> {
-        match self.workload {
-            Workload::Throughput { qos, .. } | Workload::Latency { qos, .. } => Some(qos),
-            Workload::Idle { .. } => None,
-        }
+        self.workload.qos()
+    }
+
+    /// Idle clients that could not connect when all connected at once (reported, not a
+    /// failure: the memory is per client that did).
+    pub fn not_connected(&self) -> u64 {
+        self.outcome
+            .as_ref()
+            .ok()
+            .and_then(|report| report.get("not_connected")?.as_u64())
+            .unwrap_or(0)
     }
 
     /// What makes this run a failure: an error, a lost QoS 1/2 message, a duplicate at QoS 2,
@@ -129,6 +137,17 @@ impl Run {
             .unwrap_or(0)
     }
 
+    /// Which run it is, in words: `throughput qos1 16 B / mosquitto / ours-smol (rep 2)`.
+    pub fn place(&self) -> String {
+        format!(
+            "{} / {} / {} (rep {})",
+            self.workload.name(),
+            self.peer.name(),
+            self.client.name(),
+            self.rep + 1
+        )
+    }
+
     /// As JSON.
     pub fn json(&self) -> Value {
         let mut value = json!({
@@ -142,6 +161,29 @@ impl Run {
             Err(error) => value["error"] = error.clone().into(),
         }
         value
+    }
+}
+
+/// A successful delivery run of `workload` that delivered every message, for tests:
+/// `cpu` seconds of client CPU over `elapsed` seconds.
+#[cfg(test)]
+pub fn delivered_run(
+    workload: Workload,
+    peer: PeerKind,
+    client: ClientKind,
+    rep: usize,
+    (cpu, elapsed): (f64, f64),
+) -> Run {
+    let count = workload.messages();
+    Run {
+        workload,
+        peer,
+        client,
+        rep,
+        outcome: Ok(
+            json!({"published": count, "acked": count, "delivered": count, "lost": 0,
+                           "elapsed_s": elapsed, "cpu_user_s": cpu, "cpu_system_s": 0.0}),
+        ),
     }
 }
 

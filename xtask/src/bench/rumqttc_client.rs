@@ -1,8 +1,10 @@
-//! The same workloads with rumqttc 0.25 (default features off) on a multi-threaded tokio
-//! runtime, used as its documentation says: an `AsyncClient` and an `EventLoop` per
-//! connection, the event loop polled by a task of its own; what the subscriber receives and
-//! what the publisher has acknowledged are counted from the events (the only place rumqttc
-//! tells them), the publisher calls `publish_bytes` in the main task.
+//! The same workloads with rumqttc 0.25 (default features off) on tokio, on its
+//! multi-threaded runtime (rumqttc's documented set-up, `#[tokio::main]`) or on its
+//! current-thread runtime (often the faster on a machine with few cores: no work stealing,
+//! no cross-thread wake-ups), used as its documentation says: an `AsyncClient` and an
+//! `EventLoop` per connection, the event loop polled by a task of its own; what the
+//! subscriber receives and what the publisher has acknowledged are counted from the events
+//! (the only place rumqttc tells them), the publisher calls `publish_bytes` in the main task.
 //!
 //! Settings as close to our client's as rumqttc allows: 100 publishes in flight (its
 //! default), Nagle off (ours is), packets up to 1 MiB (its default of 10 KiB cannot carry
@@ -15,11 +17,11 @@ use std::time::{Duration, Instant};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet};
 use serde_json::Value;
 
-use super::harness::{Acks, Pacer, Payloads, Runtime, Tallies, Window, lock, numbered_payloads};
-use super::harness::{Arrivals, idle_report, timed_payload};
-use super::job::{Job, Workload};
+use super::feed::Feed;
+use super::harness::{Acks, Arrivals, Runtime, Tallies, Window, lock};
+use super::idle;
+use super::job::{Arrival, Job, Workload};
 use super::ours::IN_FLIGHT;
-use super::probe::resident_bytes;
 
 const MAX_PACKET: usize = 1 << 20;
 const REQUEST_CAPACITY: usize = 1000;
@@ -27,9 +29,22 @@ const REQUEST_CAPACITY: usize = 1000;
 const IDLE_REQUEST_CAPACITY: usize = 10;
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Runs `job` with rumqttc; the JSON answer for the parent.
-pub fn run(job: &Job) -> Result<Value, String> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Which tokio runtime rumqttc runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `Builder::new_multi_thread` (a worker a core).
+    MultiThread,
+    /// `Builder::new_current_thread`: every task on the main thread.
+    CurrentThread,
+}
+
+/// Runs `job` with rumqttc on a tokio runtime of `flavor`; the JSON answer for the parent.
+pub fn run(job: &Job, flavor: Flavor) -> Result<Value, String> {
+    let mut builder = match flavor {
+        Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+    };
+    builder
         .enable_all()
         .build()
         .map_err(|e| format!("tokio runtime: {e}"))?
@@ -37,18 +52,15 @@ pub fn run(job: &Job) -> Result<Value, String> {
 }
 
 async fn workload(job: &Job) -> Result<Value, String> {
-    match job.workload {
-        Workload::Throughput { qos, size, count } => {
-            let payloads = numbered_payloads(size, count);
-            delivery(job, qos, size, Some(payloads), None).await
-        }
-        Workload::Latency {
-            qos, size, rate, ..
-        } => {
-            let pacer = Pacer::new(rate, job.workload.messages());
-            delivery(job, qos, size, None, Some(pacer)).await
-        }
-        Workload::Idle { clients } => idle(job, clients).await,
+    let base = Instant::now();
+    match (
+        job.workload,
+        job.workload.qos(),
+        Feed::of(&job.workload, base),
+    ) {
+        (Workload::Idle { clients, arrival }, ..) => idle(job, clients, arrival).await,
+        (_, Some(qos), Some(feed)) => delivery(job, qos_of(qos), feed, base).await,
+        _ => Err("no messages to send".into()),
     }
 }
 
@@ -143,15 +155,12 @@ fn qos_of(qos: mqtt_client::QoS) -> rumqttc::QoS {
 
 async fn delivery(
     job: &Job,
-    qos: mqtt_client::QoS,
-    size: usize,
-    payloads: Option<Payloads>,
-    pacer: Option<Pacer>,
+    qos: rumqttc::QoS,
+    feed: Feed,
+    base: Instant,
 ) -> Result<Value, String> {
-    let qos = qos_of(qos);
     let expected = job.workload.messages();
-    let base = Instant::now();
-    let tallies = Tallies::new(expected, size, pacer.is_some(), base);
+    let tallies = Tallies::new(expected, job.workload.size(), feed.timed(), base);
 
     let (subscriber, sub_loop) = AsyncClient::new(options(job, "sub", true), REQUEST_CAPACITY);
     let sub_ready = drive(
@@ -170,37 +179,19 @@ async fn delivery(
     );
     ready(pub_ready).await?;
 
-    let kept = payloads.as_ref().map(Payloads::keep);
+    let kept = feed.keep();
     let window = Window::open();
-    let mut published = 0;
-    let mut send = async |payload| {
-        published += 1;
-        if publisher
-            .publish_bytes(job.topic.as_str(), qos, false, payload)
-            .await
-            .is_err()
-        {
-            lock(&tallies.acks).record(false);
-        }
-    };
-    if let Some(payloads) = payloads {
-        for payload in payloads.each {
-            send(payload).await;
-        }
-    }
-    if let Some(mut pacer) = pacer {
-        let mut seq = 0;
-        loop {
-            let due = pacer.due(Runtime::Tokio).await;
-            if due == 0 {
-                break;
+    let published = feed
+        .publish(Runtime::Tokio, async |payload| {
+            if publisher
+                .publish_bytes(job.topic.as_str(), qos, false, payload)
+                .await
+                .is_err()
+            {
+                lock(&tallies.acks).record(false);
             }
-            for _ in 0..due {
-                send(timed_payload(size, seq, base)).await;
-                seq += 1;
-            }
-        }
-    }
+        })
+        .await;
     tallies.wait(Runtime::Tokio).await;
     let report = window.close(&tallies, published);
     drop(kept);
@@ -217,24 +208,19 @@ async fn goodbye(clients: &[AsyncClient]) {
     let _ = tokio::time::timeout(DISCONNECT_TIMEOUT, all).await;
 }
 
-/// `count` idle clients: resident memory per client, past the first client's one-time costs.
-async fn idle(job: &Job, count: usize) -> Result<Value, String> {
-    let connect = async |role: &str| {
-        let (client, event_loop) =
-            AsyncClient::new(options(job, role, false), IDLE_REQUEST_CAPACITY);
-        ready(drive(event_loop, Role::Idle)).await.map(|()| client)
+/// `count` idle clients, connecting as `arrival` says: resident memory per client.
+async fn idle(job: &Job, count: usize, arrival: Arrival) -> Result<Value, String> {
+    let connect = |role: String| {
+        let options = options(job, &role, false);
+        async move {
+            let (client, event_loop) = AsyncClient::new(options, IDLE_REQUEST_CAPACITY);
+            ready(drive(event_loop, Role::Idle)).await.map(|()| client)
+        }
     };
-    let first = connect("idle-first").await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = resident_bytes();
-    let mut clients = Vec::with_capacity(count);
-    for index in 0..count {
-        clients.push(connect(&format!("idle-{index}")).await?);
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = resident_bytes();
-    let report = idle_report(count, before, after);
-    clients.push(first);
-    goodbye(&clients).await;
-    Ok(report)
+    let idle = idle::measure(Runtime::Tokio, count, arrival, connect, |task| {
+        drop(tokio::spawn(task));
+    })
+    .await?;
+    goodbye(&idle.clients).await;
+    Ok(idle.report)
 }
