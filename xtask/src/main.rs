@@ -26,6 +26,8 @@ fn main() -> ExitCode {
     match task.as_deref() {
         Some("conformance") => conformance::main(&rest),
         Some("bench") => bench::main(&rest),
+        // The child process that runs rumqttd for `conformance` (not for people).
+        Some(conformance::brokers::rumqttd::TASK) => conformance::brokers::rumqttd::serve(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

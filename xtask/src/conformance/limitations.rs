@@ -3,7 +3,7 @@
 //! xtask/conformance/SCENARIOS.md, or what a run showed and the broker's documentation
 //! confirms).
 
-use super::brokers::BrokerKind;
+use super::brokers::{BrokerKind, Flavour};
 
 /// A broker behaviour that keeps a scenario (or one check of it) from being shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,11 @@ impl Limitation {
     /// when nothing is known of the broker: a `--broker` of the user's is held to every
     /// check).
     pub fn applies_to(self, broker: &BrokerKind) -> Option<String> {
-        let BrokerKind::Mosquitto { version } = broker else {
+        let BrokerKind::Started {
+            flavour: Flavour::Mosquitto,
+            version,
+        } = broker
+        else {
             return None;
         };
         if !version.starts_with("2.0.") {
@@ -91,7 +95,8 @@ mod tests {
 
     #[test]
     fn only_known_brokers_have_limitations() {
-        let mosquitto = BrokerKind::Mosquitto {
+        let mosquitto = BrokerKind::Started {
+            flavour: Flavour::Mosquitto,
             version: "2.0.11".into(),
         };
         let external = BrokerKind::External {
