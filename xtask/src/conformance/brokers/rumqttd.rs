@@ -48,6 +48,8 @@ pub fn serve(args: &[String]) -> ExitCode {
 }
 
 fn serve_on(args: &[String]) -> Result<(), String> {
+    // Ends with the xtask, even one killed before it could kill this process.
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     let ports: Vec<u16> = args
         .iter()
         .map(|a| a.parse().map_err(|e| format!("port {a}: {e}")))
