@@ -31,6 +31,26 @@ pub enum Limitation {
     CopyPerSubscription,
     /// The broker announces no Subscription Identifiers (5.0).
     NoSubscriptionIdentifiers,
+    /// The broker delivers a message at a QoS above the one it was published with.
+    UpgradesQos,
+    /// The broker sends unacknowledged messages again without DUP after a reconnection.
+    NoDupOnResend,
+    /// The broker keeps no 5.0 session after the connection ends.
+    NoSessionsV5,
+    /// The broker keeps a 5.0 session past its Session Expiry Interval.
+    IgnoresSessionExpiry,
+    /// The broker ignores No Local.
+    NoLocalIgnored,
+    /// The broker resolves the topic aliases a client sends to the wrong topics.
+    MisresolvesClientAliases,
+    /// The broker announces the same limits (Maximum Packet Size, Receive Maximum) whatever
+    /// its configuration.
+    FixedLimits,
+    /// The broker refuses or mishandles a subscription to `#`.
+    NoRootWildcard,
+    /// The broker reports no session present for a client whose session holds no
+    /// subscription.
+    NoSessionWithoutSubscriptions,
 }
 
 impl Limitation {

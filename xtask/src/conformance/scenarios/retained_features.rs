@@ -10,7 +10,7 @@ use crate::conformance::client::{
 use crate::conformance::ctx::Ctx;
 use crate::conformance::limitations::Limitation;
 use crate::conformance::outcome::{Context as _, Outcome, Problem, ensure};
-use crate::conformance::scenarios::wire::aliases_and_ids;
+use crate::conformance::scenarios::wire::{aliases_and_ids, topics_to_client};
 
 /// The identifier the scenario gives its first subscription itself.
 const OWN_ID: u32 = 7;
@@ -148,8 +148,17 @@ pub async fn retained_topic_aliases(ctx: Ctx) -> Outcome {
         }
     }
     got.extend(exactly(&mut subscription, 4, "the live messages").await?);
+    let on_wire = topics_to_client(&receiving.tapped());
     for m in &got {
         let payload = String::from_utf8_lossy(m.payload());
+        crate::conformance::outcome::ensure_or_limited!(
+            ctx,
+            payload.starts_with(&format!("{} ", m.topic()))
+                || !on_wire.iter().any(|t| t == m.topic()),
+            Limitation::MisresolvesClientAliases,
+            "{payload:?} was published with the client's topic aliases; the broker sent the \
+             topics {on_wire:?} (seen on the wire, its aliases resolved)"
+        );
         ensure!(
             payload.starts_with(&format!("{} ", m.topic())),
             "{payload:?} arrived with the topic {}",

@@ -61,3 +61,31 @@ pub fn aliases_and_ids(tapped: &[Tapped]) -> (bool, bool) {
     }
     (aliases, ids)
 }
+
+/// The topics of the broker's PUBLISH packets to the client, in order, with the topic
+/// aliases resolved as the standard says (per connection): what the broker meant, to tell
+/// a broker that sent the wrong topic from a client that resolved it wrongly.
+pub fn topics_to_client(tapped: &[Tapped]) -> Vec<String> {
+    let mut aliases: std::collections::HashMap<(u64, std::num::NonZeroU16), String> =
+        Default::default();
+    let mut topics = Vec::new();
+    for t in tapped.iter().filter(|t| t.direction == Direction::ToClient) {
+        let Ok(Packet::Publish(p)) = &t.packet else {
+            continue;
+        };
+        let name = p.topic.as_str().to_owned();
+        let topic = match p.properties.topic_alias {
+            Some(alias) if name.is_empty() => aliases
+                .get(&(t.connection, alias))
+                .cloned()
+                .unwrap_or_else(|| format!("(unknown alias {alias})")),
+            Some(alias) => {
+                aliases.insert((t.connection, alias), name.clone());
+                name
+            }
+            None => name,
+        };
+        topics.push(topic);
+    }
+    topics
+}
