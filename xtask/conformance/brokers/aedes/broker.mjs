@@ -11,11 +11,12 @@ import { createServer as createTcp } from 'node:net'
 import { createServer as createTls } from 'node:tls'
 import { createServer as createHttp } from 'node:http'
 import { createServer as createHttps } from 'node:https'
-import { Aedes } from 'aedes'
+import createAedes from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'))
-const aedes = await Aedes.createBroker()
+// aedes 0.51 (pinned in package.json): a CommonJS factory.
+const aedes = createAedes()
 // The ACL of scenario subscribe-failure, as mosquitto's is configured there: subscriptions
 // to `+/+/+/forbidden/#` are refused (SUBACK 0x80), every other one is granted.
 aedes.authorizeSubscribe = (client, subscription, callback) => {

@@ -1,6 +1,6 @@
 //! Which protocol versions a broker speaks, seen on the wire: a bare CONNECT of each version
 //! over plain TCP, and what comes back. A version the broker refuses makes every case of it
-//! `n/a`, with the answer as the reason (aedes 1.x speaks no MQTT 5.0, rumqttd no 3.1).
+//! `n/a`, with the answer as the reason (aedes speaks no MQTT 5.0, rumqttd no 3.1).
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
