@@ -56,11 +56,9 @@ async fn collect(
                 last = Some(Instant::now());
             }
         }
-        if let Some(Some(event)) = within(step, events.next()).await {
-            if let Event::Message(m) = event {
-                got.push(("Event::Message".to_owned(), m));
-                last = Some(Instant::now());
-            }
+        if let Some(Some(Event::Message(m))) = within(step, events.next()).await {
+            got.push(("Event::Message".to_owned(), m));
+            last = Some(Instant::now());
         }
     }
 }
