@@ -6,13 +6,13 @@
 //! rumqttd serves MQTT 3.1.1 and MQTT 5.0 on separate listeners (no 3.1), plain TCP only
 //! as built here (its TLS and WebSocket features are off).
 
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
+use rumqttd::{Broker, Config};
+use serde_json::json;
 
 use super::process::BrokerProcess;
 
@@ -22,23 +22,33 @@ pub const VERSION: &str = "0.20.0";
 /// The task name of the child process.
 pub const TASK: &str = "conformance-rumqttd";
 
-/// Starts rumqttd in a child process; listener 0 speaks 3.1.1, listener 1 speaks 5.0.
+/// Starts rumqttd in a child process, with a configuration file of its own in `dir`;
+/// listener 0 speaks 3.1.1, listener 1 speaks 5.0.
 pub fn start(dir: &Path) -> Result<BrokerProcess, String> {
     let exe = std::env::current_exe().map_err(|e| format!("where is the xtask binary? {e}"))?;
+    let config = dir.join("rumqttd.json");
     BrokerProcess::start(
         "rumqttd",
         dir.join("rumqttd.log"),
         Box::new(move |ports| {
+            // rumqttd binds by address: the ports are chosen here, once (a port released and
+            // bound again at once: a short race), and kept for restarts.
+            let (v4, v5) = match ports {
+                [v4, v5] => (*v4, *v5),
+                _ => (free_port()?, free_port()?),
+            };
+            std::fs::write(&config, settings(v4, v5).to_string())
+                .map_err(|e| format!("could not write {}: {e}", config.display()))?;
             let mut command = Command::new(&exe);
-            command.arg(TASK).args(ports.iter().map(u16::to_string));
+            command.arg(TASK).arg(&config);
             Ok(command)
         }),
     )
 }
 
-/// The child's side: `xtask conformance-rumqttd [V4_PORT V5_PORT]`; runs until killed.
+/// The child's side: `xtask conformance-rumqttd CONFIG.json`; runs until killed.
 pub fn serve(args: &[String]) -> ExitCode {
-    match serve_on(args) {
+    match serve_with(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("rumqttd: {error}");
@@ -47,68 +57,61 @@ pub fn serve(args: &[String]) -> ExitCode {
     }
 }
 
-fn serve_on(args: &[String]) -> Result<(), String> {
+fn serve_with(args: &[String]) -> Result<(), String> {
     // Ends with the xtask, even one killed before it could kill this process.
     let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
-    let ports: Vec<u16> = args
-        .iter()
-        .map(|a| a.parse().map_err(|e| format!("port {a}: {e}")))
-        .collect::<Result<_, _>>()?;
-    let (v4, v5) = match ports[..] {
-        [v4, v5] => (v4, v5),
-        [] => (free_port()?, free_port()?),
-        _ => return Err("give two ports or none".into()),
+    let [path] = args else {
+        return Err("give the configuration file".into());
     };
-    let v4 = SocketAddr::from((Ipv4Addr::LOCALHOST, v4));
-    let v5 = SocketAddr::from((Ipv4Addr::LOCALHOST, v5));
-    let mut broker = Broker::new(config(v4, v5));
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let config: Config = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    let listeners: Vec<SocketAddr> = [&config.v4, &config.v5]
+        .into_iter()
+        .flatten()
+        .flat_map(|servers| servers.values().map(|server| server.listen))
+        .collect();
+    let mut broker = Broker::new(config);
     let serving = std::thread::spawn(move || broker.start().map_err(|e| e.to_string()));
-    wait_until_listening(v4)?;
-    wait_until_listening(v5)?;
-    println!("ready {} {}", v4.port(), v5.port());
+    for &address in &listeners {
+        wait_until_listening(address)?;
+    }
+    let ports: Vec<String> = listeners.iter().map(|a| a.port().to_string()).collect();
+    println!("ready {}", ports.join(" "));
     serving
         .join()
         .map_err(|_| "the broker thread panicked".to_owned())?
 }
 
-/// rumqttd's settings: limits above what the scenarios send (10 MiB payloads, 200 clients).
-fn config(v4: SocketAddr, v5: SocketAddr) -> Config {
-    let listener = |name: &str, listen: SocketAddr| {
-        let settings = ServerSettings {
-            name: name.to_owned(),
-            listen,
-            tls: None,
-            next_connection_delay_ms: 0,
-            connections: ConnectionSettings {
-                connection_timeout_ms: 60_000,
-                max_payload_size: 32 << 20,
-                max_inflight_count: 100,
-                auth: None,
-                external_auth: None,
-                dynamic_filters: true,
-            },
-        };
-        HashMap::from([(name.to_owned(), settings)])
+/// rumqttd's configuration (its serde form): one loopback listener per version, limits above
+/// what the scenarios send (10 MiB payloads, 200 clients).
+fn settings(v4: u16, v5: u16) -> serde_json::Value {
+    let listener = |name: &str, port: u16| {
+        json!({ name: {
+            "name": name,
+            "listen": format!("127.0.0.1:{port}"),
+            "next_connection_delay_ms": 0,
+            "connections": {
+                "connection_timeout_ms": 60_000,
+                "max_payload_size": 32 << 20,
+                "max_inflight_count": 100,
+                "dynamic_filters": true
+            }
+        }})
     };
-    Config {
-        id: 0,
-        router: RouterConfig {
-            max_connections: 10_000,
-            max_outgoing_packet_count: 200,
-            max_segment_size: 100 << 20,
-            max_segment_count: 10,
-            custom_segment: None,
-            initialized_filters: None,
-            shared_subscriptions_strategy: Default::default(),
+    json!({
+        "id": 0,
+        "router": {
+            "max_connections": 10_000,
+            "max_outgoing_packet_count": 200,
+            "max_segment_size": 100 << 20,
+            "max_segment_count": 10
         },
-        v4: Some(listener("v4", v4)),
-        v5: Some(listener("v5", v5)),
-        ..Config::default()
-    }
+        "v4": listener("v4", v4),
+        "v5": listener("v5", v5)
+    })
 }
 
-/// A free loopback port: rumqttd binds by address, so the port is released before it binds
-/// it again (the child does this itself, once; a restart reuses the ports).
+/// A free loopback port (see `start` for the race this leaves).
 fn free_port() -> Result<u16, String> {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
@@ -125,4 +128,23 @@ fn wait_until_listening(addr: SocketAddr) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(20));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_rumqttds() {
+        let config: Config = serde_json::from_value(settings(1883, 1884)).unwrap();
+        let port =
+            |servers: &Option<std::collections::HashMap<String, rumqttd::ServerSettings>>| {
+                servers
+                    .as_ref()
+                    .map(|s| s.values().map(|s| s.listen.port()).collect::<Vec<_>>())
+            };
+        assert_eq!(port(&config.v4), Some(vec![1883]));
+        assert_eq!(port(&config.v5), Some(vec![1884]));
+        assert_eq!(config.router.max_connections, 10_000);
+    }
 }

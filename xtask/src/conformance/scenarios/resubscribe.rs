@@ -10,6 +10,7 @@ use mqtt_client::{Event, Events, Message, QoS, Subscription};
 use crate::conformance::client::{ARRIVAL_TIME, Peer, QUIET_TIME, describe, message, within};
 use crate::conformance::ctx::Ctx;
 use crate::conformance::outcome::{Context as _, Outcome, Problem, ensure};
+use crate::conformance::proxy::Tapped;
 use crate::conformance::scenarios::wire::publishes_of;
 
 /// The retained message's payload.
@@ -71,6 +72,30 @@ fn deliveries(got: &[(String, Message)], payload: &str) -> Vec<String> {
         .collect()
 }
 
+/// Checks that the application got the retained and the live message as often as the
+/// broker sent each (`how`: where the application was to get them).
+fn each_as_often_as_sent(
+    tapped: &[Tapped],
+    got: &[(String, Message)],
+    how: &str,
+) -> Result<(), Problem> {
+    for payload in [RETAINED, LIVE] {
+        let sent = publishes_of(tapped, payload);
+        let delivered = deliveries(got, payload);
+        ensure!(
+            sent >= 1,
+            "the broker never sent {payload:?} (seen on the wire)"
+        );
+        ensure!(
+            delivered.len() == sent,
+            "{payload:?}: the broker sent it in {sent} PUBLISH packet(s) (seen on the wire), \
+             the application got it {} time(s) {how}: {delivered:?}",
+            delivered.len()
+        );
+    }
+    Ok(())
+}
+
 /// Scenario `resubscribe`: a client subscribes to a filter it is already subscribed to; each
 /// retained and live message reaches the application once per PUBLISH the broker sent it
 /// in (one per broker-side subscription: a second SUBSCRIBE to the same filter replaces
@@ -93,20 +118,11 @@ pub async fn resubscribe(ctx: Ctx) -> Outcome {
     publish(&ctx, &topic, LIVE, false).await?;
     let got = collect(&mut subscriptions, &mut events, ARRIVAL_TIME).await;
     let tapped = proxy.tapped();
-    for payload in [RETAINED, LIVE] {
-        let sent = publishes_of(&tapped, payload);
-        let delivered = deliveries(&got, payload);
-        ensure!(
-            sent >= 1,
-            "the broker never sent {payload:?} (seen on the wire)"
-        );
-        ensure!(
-            delivered.len() == sent,
-            "{payload:?}: the broker sent it in {sent} PUBLISH packet(s) (seen on the wire), \
-             the application got it {} time(s): {delivered:?}",
-            delivered.len()
-        );
-    }
+    each_as_often_as_sent(
+        &tapped,
+        &got,
+        "from its two subscription streams and Events",
+    )?;
     ctx.note(format!(
         "The broker sent the retained message {} time(s) and the live one {} time(s) (seen \
          on the wire); each reached the application as often.",
@@ -136,19 +152,10 @@ pub async fn dropped_subscription(ctx: Ctx) -> Outcome {
     publish(&ctx, &topic, LIVE, false).await?;
     let got = collect(&mut [], &mut events, ARRIVAL_TIME).await;
     let tapped = proxy.tapped();
-    for payload in [RETAINED, LIVE] {
-        let sent = publishes_of(&tapped, payload);
-        let delivered = deliveries(&got, payload);
-        ensure!(
-            sent >= 1,
-            "the broker never sent {payload:?} (seen on the wire)"
-        );
-        ensure!(
-            delivered.len() == sent,
-            "{payload:?}: the broker sent it {sent} time(s) after the Subscription was \
-             dropped (seen on the wire), the Events stream had it {} time(s): {delivered:?}",
-            delivered.len()
-        );
-    }
+    each_as_often_as_sent(
+        &tapped,
+        &got,
+        "as Event::Message, its Subscription dropped at once",
+    )?;
     peer.disconnect().await
 }

@@ -62,12 +62,7 @@ pub async fn retained_subscription_ids(ctx: Ctx) -> Outcome {
         .await
         .context("subscribe ids/+ with identifier 7")?;
     let got = exactly(&mut own, 1, "the retained message on ids/+ (identifier 7)").await?;
-    let ids: Vec<u32> = got[0]
-        .properties()
-        .subscription_identifiers
-        .iter()
-        .map(|id| id.get())
-        .collect();
+    let ids = crate::conformance::client::subscription_ids(&got[0]);
     ensure!(
         got[0].retain() && ids.contains(&OWN_ID),
         "the retained message on ids/+ came as {} with identifiers {ids:?}, expected \

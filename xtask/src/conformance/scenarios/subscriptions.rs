@@ -489,12 +489,7 @@ pub async fn subscription_ids(ctx: Ctx) -> Outcome {
             "{name} (identifier {number}) got {} messages, expected 1",
             got.len()
         );
-        let ids: Vec<u32> = got[0]
-            .properties()
-            .subscription_identifiers
-            .iter()
-            .map(|id| id.get())
-            .collect();
+        let ids = crate::conformance::client::subscription_ids(&got[0]);
         ensure!(
             ids.contains(number),
             "{name} got a message carrying identifiers {ids:?}, not its own {number}"
