@@ -83,6 +83,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
 /// Runs the selected cases against each broker; `Ok(false)` when any failed.
 fn run(options: &cli::Options, scenarios: &[Scenario]) -> Result<bool, String> {
+    brokers::rumqttd::note_binary();
     let started = Instant::now();
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -101,7 +102,7 @@ fn run(options: &cli::Options, scenarios: &[Scenario]) -> Result<bool, String> {
         )?);
     } else {
         let flavours = if options.broker_kinds.is_empty() {
-            Flavour::ALL.to_vec()
+            Flavour::DEFAULT.to_vec()
         } else {
             options.broker_kinds.clone()
         };

@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mqtt_testkit::{Listener, Protocol};
+use mqtt_testkit::Listener;
 
+use super::listeners;
 use super::process::BrokerProcess;
 
 const PACKAGE_JSON: &str = include_str!("../../../conformance/brokers/aedes/package.json");
@@ -71,48 +72,15 @@ fn version(dir: &Path) -> Result<String, String> {
 /// Starts aedes with `listeners` on loopback; its files (configuration, certificates, log)
 /// go into `files`.
 pub fn start(listeners: &[Listener], files: &Path) -> Result<BrokerProcess, String> {
-    let mut specs = Vec::new();
-    for (index, listener) in listeners.iter().enumerate() {
-        let kind = match (&listener.protocol, &listener.tls) {
-            (Protocol::Mqtt, None) => "tcp",
-            (Protocol::Mqtt, Some(tls)) if tls.require_certificate => "mtls",
-            (Protocol::Mqtt, Some(_)) => "tls",
-            (Protocol::WebSockets, None) => "ws",
-            (Protocol::WebSockets, Some(_)) => "wss",
-        };
-        let mut spec = serde_json::json!({ "kind": kind });
-        if let Some(tls) = &listener.tls {
-            for (name, pem) in [
-                ("cert", &tls.cert_pem),
-                ("key", &tls.key_pem),
-                ("ca", &tls.ca_pem),
-            ] {
-                let path = files.join(format!("listener{index}-{name}.pem"));
-                std::fs::write(&path, pem)
-                    .map_err(|e| format!("could not write {}: {e}", path.display()))?;
-                spec[name] = path.display().to_string().into();
-            }
-        }
-        specs.push(spec);
-    }
+    let specs = listeners::specs(listeners, files)?;
     let config = files.join("aedes.json");
     let script = install_dir().join("broker.mjs");
     BrokerProcess::start(
         "aedes",
         files.join("aedes.log"),
         Box::new(move |ports| {
-            let listeners: Vec<serde_json::Value> = specs
-                .iter()
-                .enumerate()
-                .map(|(index, spec)| {
-                    let mut spec = spec.clone();
-                    spec["port"] = ports.get(index).copied().unwrap_or(0).into();
-                    spec
-                })
-                .collect();
-            let text = serde_json::json!({ "listeners": listeners }).to_string();
-            std::fs::write(&config, text)
-                .map_err(|e| format!("could not write {}: {e}", config.display()))?;
+            // Port 0 the first time: the script binds what the system gives and says.
+            listeners::write_config(&config, &specs, ports)?;
             let mut command = Command::new("node");
             command.arg(&script).arg(&config);
             Ok(command)

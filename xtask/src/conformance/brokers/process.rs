@@ -120,6 +120,16 @@ impl BrokerProcess {
     }
 }
 
+/// A free loopback port, for a broker that binds by address (rumqttd, amqtt): released
+/// before the broker binds it again, a short race that a busy machine could lose (the
+/// broker then fails to start, with the reason in its log).
+pub fn free_loopback_port() -> Result<u16, String> {
+    std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free loopback port: {e}"))
+}
+
 impl Drop for BrokerProcess {
     fn drop(&mut self) {
         self.stop();

@@ -6,7 +6,7 @@
 //! rumqttd serves MQTT 3.1.1 and MQTT 5.0 on separate listeners (no 3.1), plain TCP only
 //! as built here (its TLS and WebSocket features are off).
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -14,10 +14,21 @@ use std::time::{Duration, Instant};
 use rumqttd::{Broker, Config};
 use serde_json::json;
 
-use super::process::BrokerProcess;
+use super::process::{BrokerProcess, free_loopback_port};
 
 /// The version built into the xtask (pinned with `=` in xtask/Cargo.toml).
 pub const VERSION: &str = "0.20.0";
+
+/// The xtask's binary, noted at the start: a rebuild during a run replaces the file, and the
+/// running process's own path then reads "(deleted)".
+static EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Notes the xtask's binary (call at the start of the run).
+pub fn note_binary() {
+    if let Ok(exe) = std::env::current_exe() {
+        let _ = EXE.set(exe);
+    }
+}
 
 /// The task name of the child process.
 pub const TASK: &str = "conformance-rumqttd";
@@ -25,7 +36,10 @@ pub const TASK: &str = "conformance-rumqttd";
 /// Starts rumqttd in a child process, with a configuration file of its own in `dir`;
 /// listener 0 speaks 3.1.1, listener 1 speaks 5.0.
 pub fn start(dir: &Path) -> Result<BrokerProcess, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("where is the xtask binary? {e}"))?;
+    let exe = EXE
+        .get()
+        .cloned()
+        .ok_or("the xtask's binary was not noted at the start")?;
     let config = dir.join("rumqttd.json");
     BrokerProcess::start(
         "rumqttd",
@@ -35,7 +49,7 @@ pub fn start(dir: &Path) -> Result<BrokerProcess, String> {
             // bound again at once: a short race), and kept for restarts.
             let (v4, v5) = match ports {
                 [v4, v5] => (*v4, *v5),
-                _ => (free_port()?, free_port()?),
+                _ => (free_loopback_port()?, free_loopback_port()?),
             };
             std::fs::write(&config, settings(v4, v5).to_string())
                 .map_err(|e| format!("could not write {}: {e}", config.display()))?;
@@ -109,14 +123,6 @@ fn settings(v4: u16, v5: u16) -> serde_json::Value {
         "v4": listener("v4", v4),
         "v5": listener("v5", v5)
     })
-}
-
-/// A free loopback port (see `start` for the race this leaves).
-fn free_port() -> Result<u16, String> {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free loopback port: {e}"))
 }
 
 fn wait_until_listening(addr: SocketAddr) -> Result<(), String> {

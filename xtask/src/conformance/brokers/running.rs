@@ -7,14 +7,14 @@ use std::path::Path;
 use mqtt_testkit::{Listener, Mosquitto};
 
 use super::process::BrokerProcess;
-use super::{Endpoint, Flavour, aedes, panic_message, rumqttd, start_mosquitto, url};
+use super::{Endpoint, Flavour, aedes, amqtt, panic_message, rumqttd, start_mosquitto, url};
 use crate::conformance::matrix::{Transport, Version};
 
 /// A running broker process.
 pub enum Running {
     /// mosquitto, through the testkit.
     Mosquitto(Mosquitto),
-    /// rumqttd or aedes.
+    /// rumqttd, aedes or amqtt.
     Process(BrokerProcess),
 }
 
@@ -35,6 +35,7 @@ impl Running {
             }
             Flavour::Rumqttd => rumqttd::start(files).map(Running::Process),
             Flavour::Aedes => aedes::start(listeners, files).map(Running::Process),
+            Flavour::Amqtt => amqtt::start(listeners, files).map(Running::Process),
         }
     }
 

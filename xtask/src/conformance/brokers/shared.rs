@@ -6,7 +6,7 @@ use mqtt_testkit::{Listener, ListenerTls, TempDir, TestCa};
 
 use super::running::Running;
 use super::{
-    BrokerKind, Endpoint, Flavour, TlsFaults, WRONG_NAME, aedes, mosquitto_binary,
+    BrokerKind, Endpoint, Flavour, TlsFaults, WRONG_NAME, aedes, amqtt, mosquitto_binary,
     mosquitto_version, rumqttd, url,
 };
 use crate::conformance::matrix::Transport;
@@ -32,6 +32,7 @@ impl SharedBroker {
             Flavour::Mosquitto => mosquitto_version(&mosquitto_binary()?)?,
             Flavour::Rumqttd => rumqttd::VERSION.to_owned(),
             Flavour::Aedes => aedes::install()?,
+            Flavour::Amqtt => amqtt::install()?,
         };
         let files = TempDir::new("conformance-shared")
             .map_err(|e| format!("could not create a directory for the broker's files: {e}"))?;

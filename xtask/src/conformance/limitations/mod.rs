@@ -6,6 +6,7 @@
 use super::brokers::{BrokerKind, Flavour};
 
 mod aedes;
+mod amqtt;
 mod mosquitto;
 mod rumqttd;
 
@@ -65,6 +66,7 @@ impl Limitation {
             Flavour::Mosquitto => mosquitto::reason(self, version),
             Flavour::Rumqttd => rumqttd::reason(self, version),
             Flavour::Aedes => aedes::reason(self, version),
+            Flavour::Amqtt => amqtt::reason(self, version),
         }?;
         Some(format!("{reason} [{} {version}]", flavour.name()))
     }
