@@ -13,7 +13,8 @@ its own configuration, certificates made for the run, killed at the end): mosqui
 system's), rumqttd (built into the xtask: 3.1.1 and 5.0 over TCP) and aedes (Node.js,
 installed with npm ci into target/conformance/brokers/aedes when missing), each with the
 transports it offers (and amqtt on request: Python, installed with pip into
-target/conformance/brokers/amqtt when missing), plus the brokers that single scenarios need (ACLs, restarts).
+target/conformance/brokers/amqtt when missing), plus the brokers that single scenarios
+need (ACLs, restarts).
 
 usage: cargo xtask conformance [options]
 
