@@ -40,6 +40,8 @@ fn main() -> ExitCode {
         Some("chaos") => chaos::main(&rest),
         // Hidden: the publisher process that `chaos` kills.
         Some("chaos-publisher") => chaos::publisher_main(&rest),
+        // The child process that runs rumqttd for `conformance` (not for people).
+        Some(conformance::brokers::rumqttd::TASK) => conformance::brokers::rumqttd::serve(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,5 +1,6 @@
 //! The command line of `cargo xtask conformance` (std only: a handful of options).
 
+use super::brokers::Flavour;
 use super::matrix::{Transport, Version};
 
 /// The help text.
@@ -7,15 +8,23 @@ pub const HELP: &str = "\
 cargo xtask conformance: the interoperability scenarios of xtask/conformance/SCENARIOS.md,
 run through the public API of mqtt-client against real brokers.
 
-Without --broker it starts mosquitto itself (free loopback ports, its own configuration,
-certificates made for the run) with TCP, TLS, mutual TLS, WebSocket and secure WebSocket
-listeners, plus the brokers that single scenarios need (ACLs, small limits, restarts).
+Without --broker it starts each broker itself, one after the other (free loopback ports,
+its own configuration, certificates made for the run, killed at the end): mosquitto (the
+system's), rumqttd (built into the xtask: 3.1.1 and 5.0 over TCP) and aedes (Node.js,
+installed with npm ci into target/conformance/brokers/aedes when missing), each with the
+transports it offers (and amqtt on request: Python, installed with pip into
+target/conformance/brokers/amqtt when missing), plus the brokers that single scenarios
+need (ACLs, restarts).
 
 usage: cargo xtask conformance [options]
 
 options:
   --broker URL          run against this broker instead (mqtt://, mqtts://, ws://, wss://);
                         scenarios that restart or reconfigure the broker are skipped
+  --broker-kind K[,K...]
+                        start these brokers: mosquitto, rumqttd, aedes, amqtt (default:
+                        mosquitto,rumqttd,aedes; amqtt is opt-in, its deviations from the
+                        standard are not sorted into n/a yet)
   --only ID[,ID...]     run only these scenarios (see --list)
   --version V[,V...]    run only these versions: 3.1, 3.1.1, 5.0
   --transport T[,T...]  run only these transports: tcp, tls, mtls, ws, wss
@@ -30,6 +39,8 @@ $CARGO_TARGET_DIR when it is set). The exit status is non-zero when any scenario
 pub struct Options {
     /// A broker of the user's, instead of the mosquitto the xtask starts.
     pub broker: Option<String>,
+    /// The brokers to start (all when empty).
+    pub broker_kinds: Vec<Flavour>,
     /// Scenario ids to run (all when empty).
     pub only: Vec<String>,
     /// Versions to run (all when empty).
@@ -62,6 +73,16 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "-h" | "--help" => options.help = true,
             "--list" => options.list = true,
             "--broker" => options.broker = Some(value()?),
+            "--broker-kind" => {
+                for text in list(&value()?) {
+                    let flavour = Flavour::parse(&text).ok_or_else(|| {
+                        format!(
+                            "unknown broker kind `{text}`: use mosquitto, rumqttd, aedes or amqtt"
+                        )
+                    })?;
+                    options.broker_kinds.push(flavour);
+                }
+            }
             "--only" => options.only.extend(list(&value()?)),
             "--version" => {
                 for text in list(&value()?) {
@@ -111,7 +132,8 @@ mod tests {
     fn every_option_is_read() {
         let options = parse(&args(
             "--broker mqtt://127.0.0.1:1883 --only basic,will --only retained \
-             --version=3.1.1,5.0 --transport tcp --transport=wss --list",
+             --version=3.1.1,5.0 --transport tcp --transport=wss --list \
+             --broker-kind rumqttd,aedes",
         ))
         .unwrap();
         assert_eq!(options.broker.as_deref(), Some("mqtt://127.0.0.1:1883"));
@@ -120,6 +142,7 @@ mod tests {
         assert_eq!(options.transports, [Transport::Tcp, Transport::Wss]);
         assert!(options.list);
         assert!(!options.help);
+        assert_eq!(options.broker_kinds, [Flavour::Rumqttd, Flavour::Aedes]);
     }
 
     #[test]

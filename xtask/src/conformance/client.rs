@@ -350,6 +350,16 @@ pub async fn event_messages(
     Ok(messages)
 }
 
+/// The Subscription Identifiers a message carries (5.0), as numbers.
+pub fn subscription_ids(message: &Message) -> Vec<u32> {
+    message
+        .properties()
+        .subscription_identifiers
+        .iter()
+        .map(|id| id.get())
+        .collect()
+}
+
 /// A short description of a message, for failure reasons.
 pub fn describe(message: &Message) -> String {
     format!(

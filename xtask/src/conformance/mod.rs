@@ -1,11 +1,12 @@
 //! `cargo xtask conformance`: the interoperability matrix against real brokers.
 //!
-//! Starts mosquitto itself (free loopback ports, its own configuration file, certificates
-//! made for the run) with TCP, TLS, mutual TLS, WebSocket and secure WebSocket listeners,
-//! or uses a broker the user names with `--broker`, and runs every scenario of
+//! Starts each broker itself, one after the other (mosquitto, rumqttd, aedes: free loopback
+//! ports, a configuration file of its own, certificates made for the run, killed by PID at
+//! the end) with the transports it offers (TCP, TLS, mutual TLS, WebSocket, secure
+//! WebSocket), or uses a broker the user names with `--broker`, and runs every scenario of
 //! `xtask/conformance/SCENARIOS.md` through the public API of `mqtt-client`, for MQTT 3.1.1
 //! and 5.0 (and `basic`, `retained`, `will` for 3.1), over the transports the list names.
-//! Prints a table (scenario x version x transport: pass / fail / n/a with the reason),
+//! Prints a table (scenario x version x broker x transport: pass / fail / n/a with the reason),
 //! writes it as JSON and Markdown under `target/conformance/`, and exits non-zero on any
 //! failure.
 //!
@@ -13,7 +14,7 @@
 //! - [`cli`]: the options;
 //! - [`matrix`]: versions and transports;
 //! - [`registry`]: the scenarios (id, versions, transports, own broker, time limit);
-//! - [`brokers`]: the mosquitto of the run, the brokers of single scenarios, `--broker`;
+//! - [`brokers`]: the brokers of the run, the brokers of single scenarios, `--broker`;
 //! - [`runner`]: each case on its own thread, bounded in time, with progress;
 //! - [`ctx`]: what a scenario is given; [`client`]: mqtt-client for the scenarios;
 //!   [`proxy`]: network faults and a wire tap;
@@ -37,8 +38,8 @@ pub mod report;
 pub mod runner;
 pub mod scenarios;
 
-use brokers::{BrokerKind, Endpoint, SharedBroker};
-use matrix::Transport;
+use brokers::{BrokerKind, Endpoint, Flavour, SharedBroker};
+use matrix::{Transport, Version};
 use outcome::Status;
 use registry::Scenario;
 use runner::{Case, Target};
@@ -80,50 +81,55 @@ pub fn main(args: &[String]) -> ExitCode {
     }
 }
 
-/// Runs the selected cases; `Ok(false)` when any failed.
+/// Runs the selected cases against each broker; `Ok(false)` when any failed.
 fn run(options: &cli::Options, scenarios: &[Scenario]) -> Result<bool, String> {
+    brokers::rumqttd::note_binary();
     let started = Instant::now();
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    // Keeps our own broker running until the report is written.
-    let (target, _broker) = match &options.broker {
-        Some(url) => (external_target(url)?, None),
-        None => {
-            let binary = brokers::mosquitto_binary()?;
-            let version = brokers::mosquitto_version(&binary)?;
-            println!("starting mosquitto {version} ({})", binary.display());
-            let broker = SharedBroker::start()?;
-            let target = Target {
-                kind: BrokerKind::Mosquitto { version },
-                endpoints: Transport::ALL
-                    .iter()
-                    .filter_map(|&t| broker.endpoint(t).cloned())
-                    .collect(),
-                tls_faults: Some(broker.faults().clone()),
-            };
-            (target, Some(broker))
-        }
-    };
-    let cases = select(options, scenarios, &target);
-    if cases.is_empty() {
-        return Err("the selection holds no case (see --list)".into());
-    }
-    println!("{} cases against {}", cases.len(), target.kind.describe());
     let run_tag = format!(
         "{:06x}",
         (started_unix ^ u64::from(std::process::id()).rotate_left(20)) & 0xff_ffff
     );
-    let results = runner::run_all(&cases, &target, &run_tag);
+    let mut brokers = Vec::new();
+    if let Some(url) = &options.broker {
+        brokers.extend(run_against(
+            options,
+            scenarios,
+            external_target(url)?,
+            &run_tag,
+        )?);
+    } else {
+        let flavours = if options.broker_kinds.is_empty() {
+            Flavour::DEFAULT.to_vec()
+        } else {
+            options.broker_kinds.clone()
+        };
+        for flavour in flavours {
+            println!("\nstarting {}", flavour.name());
+            // Kept running until its cases are over, then killed (dropped).
+            let broker = SharedBroker::start(flavour)?;
+            let target = Target {
+                kind: broker.kind.clone(),
+                endpoints: broker.endpoints.clone(),
+                tls_faults: broker.faults.clone(),
+                refused: probe_versions(&broker.endpoints),
+            };
+            brokers.extend(run_against(options, scenarios, target, &run_tag)?);
+        }
+    }
+    if brokers.is_empty() {
+        return Err("the selection holds no case (see --list)".into());
+    }
     let report = report::Report {
-        broker: target.kind.describe(),
         command: std::iter::once("cargo xtask conformance".to_owned())
             .chain(std::env::args().skip(2))
             .collect::<Vec<_>>()
             .join(" "),
         started_unix,
         seconds: started.elapsed().as_secs_f64(),
-        results,
+        brokers,
     };
     println!("\n{}", report.markdown());
     let dir = report::output_dir();
@@ -149,6 +155,50 @@ fn run(options: &cli::Options, scenarios: &[Scenario]) -> Result<bool, String> {
     Ok(failed == 0)
 }
 
+/// Runs the selected cases against one broker (`None`: it has none of them).
+fn run_against(
+    options: &cli::Options,
+    scenarios: &[Scenario],
+    target: Target,
+    run_tag: &str,
+) -> Result<Option<report::BrokerRun>, String> {
+    let started = Instant::now();
+    let cases = select(options, scenarios, &target);
+    if cases.is_empty() {
+        // rumqttd offers no TLS, for instance: another broker may hold the cases selected.
+        println!("no case selected for {}", target.kind.describe());
+        return Ok(None);
+    }
+    println!("{} cases against {}", cases.len(), target.kind.describe());
+    let results = runner::run_all(&cases, &target, run_tag);
+    let mut transports: Vec<Transport> = target.endpoints.iter().map(|e| e.transport).collect();
+    transports.sort();
+    transports.dedup();
+    Ok(Some(report::BrokerRun {
+        label: target.kind.label(),
+        broker: target.kind.describe(),
+        transports,
+        seconds: started.elapsed().as_secs_f64(),
+        results,
+    }))
+}
+
+/// The versions a broker refuses, with its answer to a bare CONNECT of each (over its
+/// plain TCP endpoint for that version).
+fn probe_versions(endpoints: &[Endpoint]) -> Vec<(Version, String)> {
+    [Version::V3_1, Version::V3_1_1, Version::V5]
+        .into_iter()
+        .filter_map(|version| {
+            let endpoint = endpoints
+                .iter()
+                .find(|e| e.transport == Transport::Tcp && e.serves(version))?;
+            brokers::probe::accepts(endpoint, version)
+                .err()
+                .map(|answer| (version, answer))
+        })
+        .collect()
+}
+
 /// The target for `--broker URL`: one endpoint, of the transport its scheme names.
 fn external_target(url: &str) -> Result<Target, String> {
     let scheme = url
@@ -165,10 +215,12 @@ fn external_target(url: &str) -> Result<Target, String> {
         endpoints: vec![Endpoint {
             transport,
             url: url.to_owned(),
+            versions: &[],
             ca_pem: None,
             client_identity: None,
         }],
         tls_faults: None,
+        refused: Vec::new(),
     })
 }
 

@@ -57,7 +57,17 @@ macro_rules! ensure {
     };
 }
 
-pub(crate) use {ensure, fail};
+/// Unless `cond` holds: `n/a` when the case's broker has the known `limitation` (the
+/// formatted text is what was seen), a failure saying it otherwise.
+macro_rules! ensure_or_limited {
+    ($ctx:expr, $cond:expr, $limitation:expr, $($arg:tt)*) => {
+        if !$cond {
+            return Err($ctx.limitation_seen($limitation, &format!($($arg)*)));
+        }
+    };
+}
+
+pub(crate) use {ensure, ensure_or_limited, fail};
 
 /// Turns any error into a failure that says which step it came from.
 pub trait Context<T> {

@@ -103,6 +103,19 @@ impl Proxy {
         self.shared.changed.notify_all();
     }
 
+    /// Writes `bytes` to the client of every current connection, as if the broker had sent
+    /// them: how a scenario shows a packet that no real broker sends on demand (a DISCONNECT
+    /// with a Server Reference). Hold [`Direction::ToClient`] first, so that they cannot land
+    /// inside a packet of the broker's. Returns to how many clients they went.
+    pub fn send_to_client(&self, bytes: &[u8]) -> usize {
+        let state = self.shared.lock_state();
+        state
+            .connections
+            .iter()
+            .filter(|connection| (&connection.client).write_all(bytes).is_ok())
+            .count()
+    }
+
     /// Holds (or, with `false`, releases) the bytes going one way: with the sockets open,
     /// nothing gets through.
     pub fn hold(&self, direction: Direction, hold: bool) {

@@ -156,6 +156,46 @@ pub fn all() -> Vec<Scenario> {
             subscriptions::shared_subscriptions
         ),
         scenario!("enhanced-auth", V5, tcp, session::enhanced_auth),
+        // The scenarios users trip on (through the proxy: plain TCP).
+        scenario!("resubscribe", BOTH, tcp, resubscribe::resubscribe),
+        scenario!(
+            "dropped-subscription",
+            BOTH,
+            tcp,
+            resubscribe::dropped_subscription
+        ),
+        scenario!(
+            "retained-subscription-ids",
+            V5,
+            tcp,
+            retained_features::retained_subscription_ids
+        ),
+        scenario!(
+            "retained-topic-aliases",
+            V5,
+            tcp,
+            retained_features::retained_topic_aliases
+        ),
+        scenario!("will-defaults", BOTH, tcp, will_defaults::will_defaults),
+        scenario!(
+            "use-another-server",
+            V5,
+            tcp,
+            server_reference::use_another_server
+        ),
+        scenario!("server-moved", V5, tcp, server_reference::server_moved),
+        scenario!(
+            "server-busy-reference",
+            V5,
+            tcp,
+            server_reference::server_busy_reference
+        ),
+        scenario!(
+            "manual-ack-resume",
+            BOTH,
+            tcp,
+            manual_ack_resume::manual_ack_resume
+        ),
         // Over every transport: certificate checks.
         scenario!("tls-unknown-ca", BOTH, Transport::SECURE, tls::unknown_ca),
         scenario!("tls-wrong-name", BOTH, Transport::SECURE, tls::wrong_name),
@@ -198,7 +238,7 @@ mod tests {
             .map(|s| s.id)
             .filter(|id| !TLS_CHECKS.contains(id))
             .collect();
-        assert_eq!(listed.len(), 31, "scenario rows in SCENARIOS.md");
+        assert_eq!(listed.len(), 40, "scenario rows in SCENARIOS.md");
         assert_eq!(listed, registered);
     }
 

@@ -1,5 +1,6 @@
-//! The results: one row per case, printed as a table (scenario x version x transport) and
-//! written as JSON and Markdown under `target/conformance/`.
+//! The results: one row per case, printed as a table (scenario x version, a column group
+//! per broker with a column per transport) and written as JSON and Markdown under
+//! `target/conformance/`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -28,45 +29,86 @@ pub struct CaseResult {
     pub seconds: f64,
 }
 
-/// A whole run.
+/// The cases run against one broker.
+#[derive(Debug, Clone)]
+pub struct BrokerRun {
+    /// The broker's short name and version (`mosquitto 2.0.11`): the column group's title.
+    pub label: String,
+    /// How the report describes it.
+    pub broker: String,
+    /// The transports it offered, in table order.
+    pub transports: Vec<Transport>,
+    /// How long its cases took.
+    pub seconds: f64,
+    /// Every case, in the order run.
+    pub results: Vec<CaseResult>,
+}
+
+impl BrokerRun {
+    /// How many cases ended with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
+    }
+
+    fn totals(&self) -> serde_json::Value {
+        json!({
+            "pass": self.count(Status::Pass),
+            "fail": self.count(Status::Fail),
+            "n/a": self.count(Status::NotApplicable),
+            "skip": self.count(Status::Skipped),
+        })
+    }
+}
+
+/// A whole run: one [`BrokerRun`] per broker.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// The broker, as the report names it (with its version).
-    pub broker: String,
     /// The command that ran.
     pub command: String,
     /// When the run started, seconds since the Unix epoch.
     pub started_unix: u64,
     /// How long the run took.
     pub seconds: f64,
-    /// Every case, in the order run.
-    pub results: Vec<CaseResult>,
+    /// The brokers, in the order run.
+    pub brokers: Vec<BrokerRun>,
 }
 
 impl Report {
-    /// How many cases ended with `status`.
+    /// How many cases (of every broker) ended with `status`.
     pub fn count(&self, status: Status) -> usize {
-        self.results.iter().filter(|r| r.status == status).count()
+        self.brokers.iter().map(|b| b.count(status)).sum()
     }
 
-    /// The results as JSON.
+    /// The results as JSON: one object per broker with its totals and cases.
     pub fn json(&self) -> serde_json::Value {
-        let results: Vec<serde_json::Value> = self
-            .results
+        let brokers: Vec<serde_json::Value> = self
+            .brokers
             .iter()
-            .map(|r| {
+            .map(|b| {
+                let results: Vec<serde_json::Value> = b
+                    .results
+                    .iter()
+                    .map(|r| {
+                        json!({
+                            "scenario": r.scenario,
+                            "version": r.version.name(),
+                            "transport": r.transport.name(),
+                            "status": r.status.name(),
+                            "reason": r.reason,
+                            "seconds": (r.seconds * 1000.0).round() / 1000.0,
+                        })
+                    })
+                    .collect();
                 json!({
-                    "scenario": r.scenario,
-                    "version": r.version.name(),
-                    "transport": r.transport.name(),
-                    "status": r.status.name(),
-                    "reason": r.reason,
-                    "seconds": (r.seconds * 1000.0).round() / 1000.0,
+                    "broker": b.label,
+                    "description": b.broker,
+                    "seconds": (b.seconds * 10.0).round() / 10.0,
+                    "totals": b.totals(),
+                    "results": results,
                 })
             })
             .collect();
         json!({
-            "broker": self.broker,
             "command": self.command,
             "started": utc_timestamp(self.started_unix),
             "seconds": (self.seconds * 10.0).round() / 10.0,
@@ -76,13 +118,13 @@ impl Report {
                 "n/a": self.count(Status::NotApplicable),
                 "skip": self.count(Status::Skipped),
             },
-            "results": results,
+            "brokers": brokers,
         })
     }
 
-    /// The results as a Markdown table, one row per scenario and version, one column per
-    /// transport, with the reasons of every fail, n/a and skip (and the notes of passes) as
-    /// numbered notes below.
+    /// The results as a Markdown table: one row per scenario and version, one column group
+    /// per broker (a column per transport it offered), with the reasons of every fail, n/a
+    /// and skip (and the notes of passes) as numbered notes below.
     pub fn markdown(&self) -> String {
         let mut notes: Vec<String> = Vec::new();
         let mut note_of = |reason: &str| -> usize {
@@ -94,44 +136,70 @@ impl Report {
                 }
             }
         };
-        // Rows in the order the cases ran; cells by transport.
+        // Rows in the order the cases ran; cells by broker and transport.
         let mut rows: Vec<(&str, Version)> = Vec::new();
-        let mut cells: BTreeMap<(&str, Version, Transport), String> = BTreeMap::new();
-        for r in &self.results {
-            if !rows.contains(&(r.scenario, r.version)) {
-                rows.push((r.scenario, r.version));
+        let mut cells: BTreeMap<(usize, &str, Version, Transport), String> = BTreeMap::new();
+        for (index, broker) in self.brokers.iter().enumerate() {
+            for r in &broker.results {
+                if !rows.contains(&(r.scenario, r.version)) {
+                    rows.push((r.scenario, r.version));
+                }
+                let cell = match &r.reason {
+                    Some(reason) => format!("{} [{}]", r.status.name(), note_of(reason)),
+                    None => r.status.name().to_owned(),
+                };
+                cells.insert((index, r.scenario, r.version, r.transport), cell);
             }
-            let cell = match &r.reason {
-                Some(reason) => format!("{} [{}]", r.status.name(), note_of(reason)),
-                None => r.status.name().to_owned(),
-            };
-            cells.insert((r.scenario, r.version, r.transport), cell);
         }
 
         let mut out = String::new();
         let _ = writeln!(out, "# mqtt-client conformance\n");
         let _ = writeln!(
             out,
-            "Broker: {}. Run {} UTC, {:.0} s, with `{}`.\n",
-            self.broker,
+            "Run {} UTC, {:.0} s, with `{}`.\n",
             utc_timestamp(self.started_unix),
             self.seconds,
             self.command
         );
-        out.push_str("| scenario | version |");
-        for transport in Transport::ALL {
-            let _ = write!(out, " {transport} |");
+        for broker in &self.brokers {
+            let _ = writeln!(
+                out,
+                "- {}: {} pass, {} fail, {} n/a, {} skip in {:.0} s.",
+                broker.broker,
+                broker.count(Status::Pass),
+                broker.count(Status::Fail),
+                broker.count(Status::NotApplicable),
+                broker.count(Status::Skipped),
+                broker.seconds
+            );
+        }
+        out.push_str("\n| scenario | version |");
+        for broker in &self.brokers {
+            for (index, transport) in broker.transports.iter().enumerate() {
+                match index {
+                    0 => {
+                        let _ = write!(out, " {}: {transport} |", broker.label);
+                    }
+                    _ => {
+                        let _ = write!(out, " {transport} |");
+                    }
+                }
+            }
         }
         out.push_str("\n| --- | --- |");
-        for _ in Transport::ALL {
-            out.push_str(" --- |");
+        for broker in &self.brokers {
+            for _ in &broker.transports {
+                out.push_str(" --- |");
+            }
         }
         out.push('\n');
         for (scenario, version) in rows {
             let _ = write!(out, "| {scenario} | {version} |");
-            for transport in Transport::ALL {
-                let cell = cells.get(&(scenario, version, transport));
-                let _ = write!(out, " {} |", cell.map_or("—", String::as_str));
+            for (index, broker) in self.brokers.iter().enumerate() {
+                for &transport in &broker.transports {
+                    let cell = cells.get(&(index, scenario, version, transport));
+                    let _ = write!(out, " {} |", cell.map_or("—", String::as_str));
+                }
             }
             out.push('\n');
         }
@@ -231,14 +299,28 @@ mod tests {
 
     fn report() -> Report {
         Report {
-            broker: "mosquitto 2.0.11".into(),
             command: "cargo xtask conformance".into(),
             started_unix: 1_700_000_000,
             seconds: 12.0,
-            results: vec![
-                result("basic", Transport::Tcp, Status::Pass),
-                result("basic", Transport::Wss, Status::Fail),
-                result("enhanced-auth", Transport::Tcp, Status::NotApplicable),
+            brokers: vec![
+                BrokerRun {
+                    label: "mosquitto 2.0.11".into(),
+                    broker: "mosquitto 2.0.11 (started by the xtask on loopback)".into(),
+                    transports: Transport::ALL.to_vec(),
+                    seconds: 10.0,
+                    results: vec![
+                        result("basic", Transport::Tcp, Status::Pass),
+                        result("basic", Transport::Wss, Status::Fail),
+                        result("enhanced-auth", Transport::Tcp, Status::NotApplicable),
+                    ],
+                },
+                BrokerRun {
+                    label: "rumqttd 0.20.0".into(),
+                    broker: "rumqttd 0.20.0".into(),
+                    transports: vec![Transport::Tcp],
+                    seconds: 2.0,
+                    results: vec![result("basic", Transport::Tcp, Status::Pass)],
+                },
             ],
         }
     }
@@ -246,21 +328,26 @@ mod tests {
     #[test]
     fn markdown_has_one_row_per_scenario_and_version_and_numbered_reasons() {
         let markdown = report().markdown();
-        assert!(markdown.contains("| basic | 5.0 | pass | — | — | — | fail [1] |"));
-        assert!(markdown.contains("| enhanced-auth | 5.0 | n/a [2] | — | — | — | — |"));
+        assert!(markdown.contains("| mosquitto 2.0.11: tcp | tls |"));
+        assert!(markdown.contains("| wss | rumqttd 0.20.0: tcp |"));
+        assert!(markdown.contains("| basic | 5.0 | pass | — | — | — | fail [1] | pass |"));
+        assert!(markdown.contains("| enhanced-auth | 5.0 | n/a [2] | — | — | — | — | — |"));
         assert!(markdown.contains("1. basic went wrong"));
         assert!(markdown.contains("2. enhanced-auth went wrong"));
-        assert!(markdown.contains("1 pass, 1 fail, 1 n/a, 0 skip"));
+        assert!(markdown.contains("2 pass, 1 fail, 1 n/a, 0 skip"));
         assert!(markdown.contains("mosquitto 2.0.11"));
     }
 
     #[test]
     fn json_carries_every_case_and_the_totals() {
         let json = report().json();
-        assert_eq!(json["results"].as_array().map(Vec::len), Some(3));
-        assert_eq!(json["results"][1]["status"], "fail");
-        assert_eq!(json["results"][1]["transport"], "wss");
-        assert_eq!(json["totals"]["n/a"], 1);
+        let mosquitto = &json["brokers"][0];
+        assert_eq!(mosquitto["results"].as_array().map(Vec::len), Some(3));
+        assert_eq!(mosquitto["results"][1]["status"], "fail");
+        assert_eq!(mosquitto["results"][1]["transport"], "wss");
+        assert_eq!(mosquitto["totals"]["n/a"], 1);
+        assert_eq!(json["brokers"][1]["broker"], "rumqttd 0.20.0");
+        assert_eq!(json["totals"]["pass"], 2);
         assert_eq!(json["started"], "2023-11-14 22:13:20");
     }
 

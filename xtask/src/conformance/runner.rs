@@ -36,11 +36,16 @@ pub struct Target {
     pub endpoints: Vec<Endpoint>,
     /// Broken TLS set-ups (our own broker only).
     pub tls_faults: Option<TlsFaults>,
+    /// The versions the broker refused in the probe at the start, with what it answered.
+    pub refused: Vec<(Version, String)>,
 }
 
 impl Target {
-    fn endpoint(&self, transport: Transport) -> Option<&Endpoint> {
-        self.endpoints.iter().find(|e| e.transport == transport)
+    /// The endpoint of `transport` for clients of `version`.
+    pub fn endpoint(&self, transport: Transport, version: Version) -> Option<&Endpoint> {
+        self.endpoints
+            .iter()
+            .find(|e| e.transport == transport && e.serves(version))
     }
 }
 
@@ -51,8 +56,9 @@ pub fn run_all(cases: &[Case<'_>], target: &Target, run_tag: &str) -> Vec<CaseRe
     let mut results = Vec::with_capacity(total);
     for (index, case) in cases.iter().enumerate() {
         print!(
-            "[{:>width$}/{total}] {} {} {} ... ",
+            "[{:>width$}/{total}] {} {} {} {} ... ",
             index + 1,
+            target.kind.flavour().map_or("broker", |f| f.name()),
             case.scenario.id,
             case.version,
             case.transport
@@ -106,9 +112,20 @@ fn run_case(
     run_tag: &str,
     notes: &mut Arc<Mutex<Vec<String>>>,
 ) -> Result<(), NotPassed> {
-    let endpoint = target.endpoint(case.transport).cloned().ok_or_else(|| {
-        NotPassed::Skipped(format!("the broker offers no {} endpoint", case.transport))
-    })?;
+    if let Some((_, answer)) = target.refused.iter().find(|(v, _)| *v == case.version) {
+        return Err(NotPassed::Problem(Problem::NotApplicable(format!(
+            "{} does not speak MQTT {}: {answer} (a bare CONNECT sent at the start of the \
+             run)",
+            target.kind.label(),
+            case.version
+        ))));
+    }
+    let endpoint = target
+        .endpoint(case.transport, case.version)
+        .cloned()
+        .ok_or_else(|| {
+            NotPassed::Skipped(format!("the broker offers no {} endpoint", case.transport))
+        })?;
     let tag = format!("{}-{}-{}", case.scenario.id, case.version, case.transport);
     let mut ctx = Ctx::new(
         case.version,
@@ -119,7 +136,7 @@ fn run_case(
         run_tag,
     );
     ctx.tls_faults = target.tls_faults.clone();
-    if let Some(plain) = target.endpoint(Transport::Tcp) {
+    if let Some(plain) = target.endpoint(Transport::Tcp, case.version) {
         ctx.plain = plain.clone();
     }
     *notes = ctx.notes();
@@ -133,9 +150,16 @@ fn run_case(
             ));
         }
         Some(configure) => {
-            let own = OwnBroker::start(configure).map_err(Problem::Fail)?;
-            ctx.endpoint = own.endpoint().clone();
-            ctx.plain = own.endpoint().clone();
+            let flavour = target.kind.flavour().ok_or_else(|| {
+                NotPassed::Skipped("the broker was not started by the xtask".into())
+            })?;
+            let own = OwnBroker::start(flavour, configure).map_err(Problem::Fail)?;
+            let endpoint = own
+                .endpoint(case.version)
+                .cloned()
+                .ok_or_else(|| Problem::Fail("the scenario's broker has no endpoint".into()))?;
+            ctx.endpoint = endpoint.clone();
+            ctx.plain = endpoint;
             ctx.own = Some(own.clone());
             Some(own)
         }
@@ -195,6 +219,7 @@ mod tests {
         let endpoint = Endpoint {
             transport: Transport::Tcp,
             url: "mqtt://127.0.0.1:1".into(),
+            versions: &[],
             ca_pem: None,
             client_identity: None,
         };

@@ -47,6 +47,15 @@ pub async fn basic(ctx: Ctx) -> Outcome {
         else {
             fail!("`{payload}` did not arrive");
         };
+        crate::conformance::outcome::ensure_or_limited!(
+            ctx,
+            message.qos() <= qos,
+            crate::conformance::limitations::Limitation::UpgradesQos,
+            "`{payload}` published at QoS {} arrived as {} (the QoS of the PUBLISH the broker \
+             sent)",
+            qos as u8,
+            describe(message)
+        );
         ensure!(
             message.qos() == qos && message.topic() == topic,
             "`{payload}` arrived as {}, expected QoS {}",

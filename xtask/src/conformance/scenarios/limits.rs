@@ -50,8 +50,10 @@ pub async fn maximum_packet_size(ctx: Ctx) -> Outcome {
     let topic = ctx.topic("size");
     let publisher = Peer::connect(ctx.options_via(&proxy, "big")?).await?;
     let announced = publisher.connected.limits.maximum_packet_size;
-    ensure!(
+    crate::conformance::outcome::ensure_or_limited!(
+        ctx,
         announced == Some(BROKER_MAXIMUM),
+        crate::conformance::limitations::Limitation::FixedLimits,
         "the broker announced Maximum Packet Size {announced:?}, configured {BROKER_MAXIMUM}"
     );
     let receiver = Peer::connect(
@@ -139,8 +141,10 @@ pub async fn flow_control(ctx: Ctx) -> Outcome {
     let proxy = ctx.proxy()?;
     let peer = Peer::connect(ctx.options_via(&proxy, "flow")?).await?;
     let announced = peer.connected.limits.receive_maximum;
-    ensure!(
+    crate::conformance::outcome::ensure_or_limited!(
+        ctx,
         announced == RECEIVE_MAXIMUM,
+        crate::conformance::limitations::Limitation::FixedLimits,
         "the broker announced Receive Maximum {announced}, configured {RECEIVE_MAXIMUM}"
     );
     let topic = ctx.topic("flow");

@@ -111,7 +111,12 @@ pub async fn message_expiry(ctx: Ctx) -> Outcome {
 
     let (_client, mut events, _driver) = Peer::start(options(false)?)?;
     let connected = wait_connected(&mut events, CONNECT_TIME).await?;
-    ensure!(connected.session_present, "the session was not kept");
+    crate::conformance::outcome::ensure_or_limited!(
+        ctx,
+        connected.session_present,
+        crate::conformance::limitations::Limitation::NoSessionsV5,
+        "the session was not kept (CONNACK session present 0)"
+    );
     let got = event_messages(&mut events, 1, ARRIVAL_TIME, "queued messages").await?;
     let late = event_messages(&mut events, 1, QUIET_TIME, "more")
         .await

@@ -40,6 +40,14 @@ pub async fn retained(ctx: Ctx) -> Outcome {
         let Some(got) = received.iter().find(|m| m.topic() == topic) else {
             fail!("no retained message from {topic}");
         };
+        crate::conformance::outcome::ensure_or_limited!(
+            ctx,
+            got.qos() <= *qos,
+            crate::conformance::limitations::Limitation::UpgradesQos,
+            "the retained message of {topic}, published at QoS {}, arrived as {}",
+            *qos as u8,
+            describe(got)
+        );
         ensure!(
             got.retain() && got.qos() == *qos,
             "the retained message of {topic} arrived as {}, expected r1 q{}",
