@@ -30,6 +30,9 @@ pub enum Limitation {
     /// On overlapping subscriptions (5.0) the broker sends one copy per subscription, each
     /// with its own Subscription Identifier.
     CopyPerSubscription,
+    /// On overlapping subscriptions (3.1.1) the broker sends one copy per subscription:
+    /// nothing in a 3.1.1 PUBLISH says which subscription a copy is for.
+    CopyPerSubscriptionV311,
     /// The broker announces no Subscription Identifiers (5.0).
     NoSubscriptionIdentifiers,
     /// The broker delivers a message at a QoS above the one it was published with.

@@ -54,6 +54,12 @@ pub fn reason(limitation: Limitation, version: &str) -> Option<&'static str> {
              its own Subscription Identifier, which the standard allows ([MQTT-3.3.4-3], \
              [MQTT-3.3.4-5]); the routing of each copy to its own subscription was checked"
         }
+        Limitation::CopyPerSubscriptionV311 => {
+            "rumqttd 0.20 sends a 3.1.1 client one copy of the message per matching \
+             subscription, which [MQTT-3.3.5-1] allows; a 3.1.1 PUBLISH carries nothing that \
+             says which subscription a copy is for (5.0's Subscription Identifiers do, and \
+             there each copy reaches its own stream once), so each stream gets every copy"
+        }
         Limitation::NoRootWildcard => "rumqttd 0.20 mishandles a subscription to `#`",
         _ => return None,
     })
