@@ -45,7 +45,7 @@ fn run(options: &PubOptions) -> Result<(), Failure> {
         MessageSource::StdinLines => None,
     };
     smol::block_on(async {
-        let (client, driver) = start(client_options).await?;
+        let (client, driver, _events) = start(client_options).await?;
         let mut publisher = Publisher {
             client: &client,
             options,

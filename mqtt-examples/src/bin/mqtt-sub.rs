@@ -16,8 +16,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use mqtt_client::bytes::Bytes;
 use mqtt_client::{
-    Client, ClientError, DisconnectOptions, Publish, QoS, SubscribeRequest, Subscription,
-    SubscriptionOptions,
+    Client, ClientError, DisconnectOptions, Event, Events, Message, Publish, QoS, SubscribeRequest,
+    Subscription, SubscriptionOptions,
 };
 use mqtt_examples::cli::{
     Failure, Next, SubOptions, build_options, parse_sub, render_message, start, sub_usage,
@@ -33,12 +33,12 @@ fn main() -> ExitCode {
 fn run(options: &SubOptions) -> Result<(), Failure> {
     let client_options = build_options(options.common.client_options()?)?;
     smol::block_on(async {
-        let (client, driver) = start(client_options).await?;
+        let (client, driver, events) = start(client_options).await?;
         // -W counts from the connection, as mosquitto_sub's does.
         let limit = Limit {
             end: options.timeout.map(|timeout| Instant::now() + timeout),
         };
-        let outcome = limit.apply(work(&client, options)).await;
+        let outcome = limit.apply(work(&client, events, options)).await;
         // Whatever the outcome, leave cleanly (no Will), once the --remove-retained
         // publishes are acknowledged, if the broker still answers.
         let leave = DisconnectOptions::new().wait_for_in_flight(true);
@@ -69,7 +69,7 @@ impl Limit {
 
 /// Subscribes (`-t`), unsubscribes (`-U`), then prints messages unless there is nothing to
 /// receive (`-E`, or `-U` alone).
-async fn work(client: &Client, options: &SubOptions) -> Result<(), Failure> {
+async fn work(client: &Client, events: Events, options: &SubOptions) -> Result<(), Failure> {
     let subscription = match options.filters.is_empty() {
         true => None,
         false => Some(subscribe(client, options).await?),
@@ -83,7 +83,11 @@ async fn work(client: &Client, options: &SubOptions) -> Result<(), Failure> {
     }
     match subscription {
         Some(subscription) if options.receives() => {
-            print_messages(client, subscription, options).await
+            let mut messages = Messages {
+                events,
+                subscription,
+            };
+            print_messages(client, &mut messages, options).await
         }
         _ => Ok(()),
     }
@@ -126,16 +130,45 @@ fn warn(options: &SubOptions, message: &str) {
     }
 }
 
+/// The messages to print: the subscription's, and those that came before it existed (a kept
+/// session's queued messages, which only the events stream gets).
+struct Messages {
+    events: Events,
+    subscription: Subscription,
+}
+
+impl Messages {
+    /// The next message; `None` once the connection has ended for good.
+    async fn next(&mut self) -> Option<Message> {
+        // What came before the SUBACK is waiting in `events` already: it goes first.
+        while let Some(event) = self.events.try_next() {
+            if let Event::Message(message) = event {
+                return Some(message);
+            }
+        }
+        let from_events = async {
+            loop {
+                match self.events.next().await? {
+                    Event::Message(message) => return Some(message),
+                    _ => continue,
+                }
+            }
+        };
+        // Both `next`s may be dropped unfinished without losing a message.
+        smol::future::or(self.subscription.next(), from_events).await
+    }
+}
+
 /// Prints each message as the options say until `-C` messages were printed, or
 /// `--retained-only` met a fresh one.
 async fn print_messages(
     client: &Client,
-    mut subscription: Subscription,
+    messages: &mut Messages,
     options: &SubOptions,
 ) -> Result<(), Failure> {
     let mut printed = 0;
     while options.count.is_none_or(|count| printed < count) {
-        let message = subscription
+        let message = messages
             .next()
             .await
             .ok_or_else(|| Failure::failed("the connection ended for good"))?;

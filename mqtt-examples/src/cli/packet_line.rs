@@ -1,7 +1,7 @@
 //! One line for one packet, in the words of mosquitto's `-d` (so that a user comparing the
 //! two tools, or a script written for mosquitto's output, finds the same lines).
 
-use mqtt_codec::{Packet, RetainHandling, SubscriptionOptions};
+use mqtt_codec::{Packet, ProtocolVersion, RetainHandling, SubscriptionOptions};
 
 /// Whether the client sent the packet or received it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,14 +14,27 @@ pub(crate) enum Direction {
 
 /// `Client ID sending CONNECT`, `Client ID received PUBLISH (d0, q1, r0, m3, 'a/b', ...
 /// (5 bytes))`, ...; a SUBSCRIBE or UNSUBSCRIBE with several filters gives a line each.
-pub(crate) fn packet_line(client_id: &str, direction: Direction, packet: &Packet) -> String {
+/// Codes are shown as `version` writes them (a CONNACK's 3.x return code is not its 5.0
+/// reason code).
+pub(crate) fn packet_line(
+    client_id: &str,
+    version: ProtocolVersion,
+    direction: Direction,
+    packet: &Packet,
+) -> String {
     let verb = match direction {
         Direction::Sent => "sending",
         Direction::Received => "received",
     };
     let what = match packet {
         Packet::Connect(_) => "CONNECT".to_owned(),
-        Packet::ConnAck(connack) => format!("CONNACK ({})", u8::from(connack.code)),
+        Packet::ConnAck(connack) => {
+            let v3_code = match version {
+                ProtocolVersion::V5 => None,
+                _ => connack.code.to_v3(),
+            };
+            format!("CONNACK ({})", v3_code.unwrap_or(u8::from(connack.code)))
+        }
         Packet::Publish(publish) => format!(
             "PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))",
             u8::from(publish.dup),
@@ -66,7 +79,11 @@ pub(crate) fn packet_line(client_id: &str, direction: Direction, packet: &Packet
         Packet::UnsubAck(_) => "UNSUBACK".to_owned(),
         Packet::PingReq => "PINGREQ".to_owned(),
         Packet::PingResp => "PINGRESP".to_owned(),
-        Packet::Disconnect(disconnect) => format!("DISCONNECT ({})", u8::from(disconnect.code)),
+        // mosquitto shows a DISCONNECT's reason code only when it is not Success.
+        Packet::Disconnect(disconnect) => match u8::from(disconnect.code) {
+            0 => "DISCONNECT".to_owned(),
+            code => format!("DISCONNECT ({code})"),
+        },
         Packet::Auth(auth) => format!("AUTH ({})", u8::from(auth.code)),
     };
     format!("Client {client_id} {verb} {what}")
@@ -102,7 +119,9 @@ mod tests {
 
     #[test]
     fn lines_read_like_mosquittos() {
-        let line = |direction, packet: Packet| packet_line("me", direction, &packet);
+        let line = |direction, packet: Packet| {
+            packet_line("me", ProtocolVersion::V3_1_1, direction, &packet)
+        };
         assert_eq!(
             line(
                 Direction::Received,

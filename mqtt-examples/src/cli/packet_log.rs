@@ -88,7 +88,10 @@ impl Decoder {
                     if let Packet::Connect(connect) = &packet {
                         *client_id = connect.client_id.to_string();
                     }
-                    eprintln!("{}", packet_line(client_id, self.direction, &packet));
+                    eprintln!(
+                        "{}",
+                        packet_line(client_id, self.version, self.direction, &packet)
+                    );
                 }
                 Ok(None) => return,
                 Err(error) => {

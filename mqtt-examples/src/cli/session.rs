@@ -2,14 +2,18 @@
 //! failure turned into the tool's [`Failure`] (a CONNACK refusal keeps its code, for the
 //! exit code).
 
-use mqtt_client::{Client, ClientError, ConnAck, DisconnectReason, Event, Options};
+use mqtt_client::{
+    Client, ClientError, ConnAck, DisconnectReason, Event, Events, Options, ProtocolVersion,
+};
 
 use super::Failure;
 use crate::connection::DriverTask;
 
 /// Starts a client and waits for its first connection; the first failure ends it (the
-/// tools give up rather than retry a broker that is not there).
-pub async fn start(options: Options) -> Result<(Client, DriverTask), Failure> {
+/// tools give up rather than retry a broker that is not there). The client's events come
+/// with it, from its very start: a kept session's queued messages arrive right after the
+/// CONNACK, before any subscription stream exists, and only an events stream gets them.
+pub async fn start(options: Options) -> Result<(Client, DriverTask, Events), Failure> {
     let (client, driver) = Client::new(options);
     // Made before the driver runs: no event can be missed.
     let mut events = client.events();
@@ -19,10 +23,12 @@ pub async fn start(options: Options) -> Result<(Client, DriverTask), Failure> {
             return Err(Failure::failed("the client stopped before it connected"));
         };
         match event {
-            Event::Connected(_) => return Ok((client, driver)),
-            Event::Error(ClientError::ConnectionRefused(connack)) => return Err(refused(&connack)),
+            Event::Connected(_) => return Ok((client, driver, events)),
+            Event::Error(ClientError::ConnectionRefused(connack)) => {
+                return Err(refused(&connack, client.version()));
+            }
             Event::Disconnected(DisconnectReason::Refused(connack)) => {
-                return Err(refused(&connack));
+                return Err(refused(&connack, client.version()));
             }
             Event::Error(error) => return Err(Failure::failed(format!("cannot connect: {error}"))),
             Event::Disconnected(reason) => {
@@ -36,9 +42,15 @@ pub async fn start(options: Options) -> Result<(Client, DriverTask), Failure> {
     }
 }
 
-fn refused(connack: &ConnAck) -> Failure {
+/// The refusal, its code as the broker sent it: an MQTT 3.x return code (1 to 5) or an
+/// MQTT 5.0 reason code (the client knows both as reason codes).
+fn refused(connack: &ConnAck, version: ProtocolVersion) -> Failure {
+    let code = match version {
+        ProtocolVersion::V5 => None,
+        _ => connack.code.to_v3(),
+    };
     Failure::Refused {
-        code: u8::from(connack.code),
+        code: code.unwrap_or(u8::from(connack.code)),
         reason: format!("{:?}", connack.code),
     }
 }
