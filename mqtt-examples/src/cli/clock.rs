@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use time::OffsetDateTime;
+
 /// A moment, UTC, to the nanosecond.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Utc {
@@ -10,31 +12,28 @@ pub(crate) struct Utc {
     pub(crate) epoch_seconds: u64,
     /// Nanoseconds within the second.
     pub(crate) nanos: u32,
-    pub(crate) year: i64,
-    pub(crate) month: u32,
-    pub(crate) day: u32,
-    pub(crate) hour: u32,
-    pub(crate) minute: u32,
-    pub(crate) second: u32,
+    pub(crate) year: i32,
+    pub(crate) month: u8,
+    pub(crate) day: u8,
+    pub(crate) hour: u8,
+    pub(crate) minute: u8,
+    pub(crate) second: u8,
 }
 
 impl Utc {
     /// `time` in UTC (a time before 1970 counts as 1970).
     pub(crate) fn from(time: SystemTime) -> Self {
         let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-        let seconds = since_epoch.as_secs();
-        let (days, of_day) = (seconds / 86_400, seconds % 86_400);
-        let (year, month, day) = civil_from_days(days);
+        let moment = OffsetDateTime::from(UNIX_EPOCH + since_epoch);
         Utc {
-            epoch_seconds: seconds,
+            epoch_seconds: since_epoch.as_secs(),
             nanos: since_epoch.subsec_nanos(),
-            year,
-            month,
-            day,
-            // All below 86 400: the casts cannot truncate.
-            hour: (of_day / 3_600) as u32,
-            minute: (of_day % 3_600 / 60) as u32,
-            second: (of_day % 60) as u32,
+            year: moment.year(),
+            month: u8::from(moment.month()),
+            day: moment.day(),
+            hour: moment.hour(),
+            minute: moment.minute(),
+            second: moment.second(),
         }
     }
 
@@ -52,26 +51,6 @@ impl Utc {
     pub(crate) fn time(&self) -> String {
         format!("{:02}:{:02}:{:02}", self.hour, self.minute, self.second)
     }
-}
-
-/// Year, month, day of the `days`-th day after 1970-01-01: Howard Hinnant's
-/// `civil_from_days`, in eras of 400 years that start on a 1st of March.
-fn civil_from_days(days: u64) -> (i64, u32, u32) {
-    let shifted = days as i64 + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

@@ -5,12 +5,11 @@ use mqtt_testkit::Identity;
 use pkcs8::PrivateKeyInfoRef;
 use pkcs8::der::pem::LineEnding;
 use pkcs8::pkcs5::pbes2;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, PublicKeyData,
-    SigningKey,
-};
+use rcgen::{KeyPair, PublicKeyData, SigningKey};
 
-/// A CA (itself v3, made by rcgen) that signs v1 client certificates.
+/// A CA whose certificate is X.509 v1 too (self-signed: OpenSSL takes a self-signed v1
+/// certificate for a CA, and so does webpki as a trust anchor), signing v1 client
+/// certificates.
 pub struct V1Signer {
     name: String,
     /// The CA certificate, PEM.
@@ -26,18 +25,11 @@ const ECDSA_WITH_SHA256: &[u8] = &[
 impl V1Signer {
     /// A new CA; `name` is its common name.
     pub fn new(name: &str) -> Self {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
         let key = KeyPair::generate().unwrap();
-        let cert = params.self_signed(&key).unwrap();
+        let certificate = v1_certificate(name, &key, name, &key);
         V1Signer {
             name: name.to_owned(),
-            cert_pem: cert.pem(),
+            cert_pem: pem(&certificate),
             key,
         }
     }
@@ -46,30 +38,32 @@ impl V1Signer {
     /// from 2020 to 2099, with a fresh key.
     pub fn v1_client(&self, name: &str) -> Identity {
         let key = KeyPair::generate().unwrap();
-        self.v1_certificate_for(name, &key)
+        let certificate = v1_certificate(&self.name, &self.key, name, &key);
+        Identity::from_pem(&pem(&certificate), &key.serialize_pem())
     }
+}
 
-    /// A v1 certificate for `name` whose public key is `key`'s.
-    pub fn v1_certificate_for(&self, name: &str, key: &KeyPair) -> Identity {
-        let validity = sequence(&[
-            &element(0x17, b"200101000000Z"),   // UTCTime
-            &element(0x18, b"20991231235959Z"), // GeneralizedTime (after 2049)
-        ]);
-        let tbs = sequence(&[
-            &element(0x02, &[0x01, 0x42]), // serial number
-            ECDSA_WITH_SHA256,
-            &common_name(&self.name),
-            &validity,
-            &common_name(name),
-            &key.subject_public_key_info(),
-        ]);
-        let signature = self.key.sign(&tbs).unwrap();
-        let bits = [&[0u8][..], &signature].concat(); // no unused bits
-        let certificate = sequence(&[&tbs, ECDSA_WITH_SHA256, &element(0x03, &bits)]);
-        let cert_pem =
-            pkcs8::der::pem::encode_string("CERTIFICATE", LineEnding::LF, &certificate).unwrap();
-        Identity::from_pem(&cert_pem, &key.serialize_pem())
-    }
+/// A v1 certificate for `subject` and its key, signed by `issuer` with `issuer_key`, DER.
+fn v1_certificate(issuer: &str, issuer_key: &KeyPair, subject: &str, key: &KeyPair) -> Vec<u8> {
+    let validity = sequence(&[
+        &element(0x17, b"200101000000Z"),   // UTCTime
+        &element(0x18, b"20991231235959Z"), // GeneralizedTime (after 2049)
+    ]);
+    let tbs = sequence(&[
+        &element(0x02, &[0x01, 0x42]), // serial number
+        ECDSA_WITH_SHA256,
+        &common_name(issuer),
+        &validity,
+        &common_name(subject),
+        &key.subject_public_key_info(),
+    ]);
+    let signature = issuer_key.sign(&tbs).unwrap();
+    let bits = [&[0u8][..], &signature].concat(); // no unused bits
+    sequence(&[&tbs, ECDSA_WITH_SHA256, &element(0x03, &bits)])
+}
+
+fn pem(certificate: &[u8]) -> String {
+    pkcs8::der::pem::encode_string("CERTIFICATE", LineEnding::LF, certificate).unwrap()
 }
 
 /// `identity`'s key encrypted as PKCS#8 with `password` (PBES2: PBKDF2-HMAC-SHA256 and
@@ -87,8 +81,7 @@ pub fn encrypted_key_pem(identity: &Identity, password: &str) -> String {
         .to_string()
 }
 
-/// `Name ::= SEQUENCE { SET { SEQUENCE { id-at-commonName, UTF8String } } }`, as rcgen
-/// writes it (so that the issuer of the v1 certificate is the CA's subject, byte for byte).
+/// `Name ::= SEQUENCE { SET { SEQUENCE { id-at-commonName, UTF8String } } }`.
 fn common_name(name: &str) -> Vec<u8> {
     let id_at_common_name = [0x06, 0x03, 0x55, 0x04, 0x03];
     let attribute = sequence(&[&id_at_common_name, &element(0x0c, name.as_bytes())]);
