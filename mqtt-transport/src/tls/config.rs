@@ -13,11 +13,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::SingleCertAndKey;
 use rustls::{ClientConfig, RootCertStore};
 
-use super::any_hostname::AnyHostname;
 use super::ca_dir::certificates_in_dir;
 use super::client_identity::certified_key;
 use super::client_key::private_key_from_pem;
-use super::danger::AcceptAnyServerCertificate;
+use super::danger::RelaxedServerVerifier;
 use super::{TlsError, TlsVersion};
 
 /// What a TLS connection trusts and presents; [`TlsConfig::build`] turns it into a rustls
@@ -326,7 +325,7 @@ impl TlsConfig {
         let builder = if self.accept_invalid_certs {
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCertificate::new(
+                .with_custom_certificate_verifier(Arc::new(RelaxedServerVerifier::accept_anything(
                     provider.clone(),
                 )))
         } else if !self.check_hostname {
@@ -338,7 +337,10 @@ impl TlsConfig {
             .map_err(|error| TlsError::Config(rustls::Error::General(error.to_string())))?;
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyHostname::new(verifier)))
+                .with_custom_certificate_verifier(Arc::new(RelaxedServerVerifier::accept_any_name(
+                    provider.clone(),
+                    verifier,
+                )))
         } else {
             builder.with_root_certificates(self.trust_roots()?)
         };

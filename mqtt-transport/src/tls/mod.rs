@@ -4,7 +4,6 @@
 //! [`TlsError`] says what failed. The `rustls` crate is re-exported so that a configuration
 //! built by hand ([`TlsConnector::from_client_config`]) uses the same version.
 
-mod any_hostname;
 mod ca_dir;
 mod client_identity;
 mod client_key;
