@@ -9,7 +9,7 @@ mod support;
 
 use mqtt_transport::tls::rustls::{self, AlertDescription};
 use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError, TlsVersion};
-use mqtt_transport::{DefaultConnector, Host};
+use mqtt_transport::{DefaultConnector, Host, TransportError};
 use support::certs::{TestCa, TrustedByClient};
 use support::crafted_keys::{V1Signer, encrypted_key_pem};
 use support::echo::{echo_through, tls_error};
@@ -174,7 +174,7 @@ fn the_oldest_tls_version_is_obeyed() {
         );
         let refused = strict.connect_to(&host, server.port()).await;
         assert!(
-            refused.is_err(),
+            matches!(refused, Err(TransportError::Tls(TlsError::NoCommonVersion))),
             "TLS 1.2 server, TLS 1.3 client: {refused:?}"
         );
 

@@ -193,6 +193,14 @@ pub enum TlsError {
     /// The server does not speak any of the ALPN protocols we offered.
     #[error("the server supports none of the ALPN protocols offered")]
     AlpnRefused,
+    /// The server speaks none of the TLS versions we allow (its alert "protocol version"):
+    /// a broker older than TLS 1.2, or one that speaks TLS 1.2 only to a client that
+    /// asks for 1.3 ([`TlsConfig::min_protocol_version`](super::TlsConfig::min_protocol_version)).
+    #[error(
+        "the server speaks none of the TLS versions allowed (TLS 1.2 and 1.3, or 1.3 only \
+         with TlsConfig::min_protocol_version)"
+    )]
+    NoCommonVersion,
     /// The server refused the handshake with an alert.
     #[error("the server refused the TLS handshake (alert {alert:?})")]
     HandshakeRefused {
@@ -363,6 +371,7 @@ fn from_alert(alert: AlertDescription) -> TlsError {
         | AlertDescription::UnknownCA
         | AlertDescription::AccessDenied => TlsError::ClientCertificateRejected { alert },
         AlertDescription::NoApplicationProtocol => TlsError::AlpnRefused,
+        AlertDescription::ProtocolVersion => TlsError::NoCommonVersion,
         alert => TlsError::HandshakeRefused { alert },
     }
 }
