@@ -28,9 +28,9 @@ impl BoundConnector {
     }
 
     async fn tcp(&self, host: &Host, port: u16) -> Result<Async<TcpStream>, TransportError> {
-        let (local, nodelay, name) = (self.local, self.nodelay, host.to_string());
+        let (local, nodelay, host) = (self.local, self.nodelay, host.clone());
         // Name resolution and socket2's connect block: a thread of smol's pool does them.
-        let stream = smol::unblock(move || connect_from(local, &name, port, nodelay)).await?;
+        let stream = smol::unblock(move || connect_from(local, &host, port, nodelay)).await?;
         Async::new(stream).map_err(|source| TransportError::Io {
             stage: Stage::TcpConnect,
             source,
@@ -65,22 +65,27 @@ impl Connector for BoundConnector {
 /// Connects from `local` to the first address of `host` of the same family that answers.
 fn connect_from(
     local: SocketAddr,
-    host: &str,
+    host: &Host,
     port: u16,
     nodelay: bool,
 ) -> Result<TcpStream, TransportError> {
-    let candidates: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|source| TransportError::Resolve {
-            host: host.to_owned(),
-            source,
-        })?
+    let resolved: Vec<SocketAddr> = match host {
+        Host::Ip(ip) => vec![SocketAddr::new(*ip, port)],
+        Host::Name(name) => (name.as_str(), port)
+            .to_socket_addrs()
+            .map_err(|source| TransportError::Resolve {
+                host: name.clone(),
+                source,
+            })?
+            .collect(),
+    };
+    let host = host.to_string();
+    let candidates: Vec<SocketAddr> = resolved
+        .into_iter()
         .filter(|remote| remote.is_ipv4() == local.is_ipv4())
         .collect();
     if candidates.is_empty() {
-        return Err(TransportError::NoAddress {
-            host: host.to_owned(),
-        });
+        return Err(TransportError::NoAddress { host });
     }
     let mut attempts = Vec::new();
     for remote in candidates {
@@ -93,7 +98,7 @@ fn connect_from(
         }
     }
     Err(TransportError::Connect {
-        host: host.to_owned(),
+        host,
         port,
         attempts,
     })
@@ -114,4 +119,37 @@ fn connect_one(
     socket.set_tcp_nodelay(nodelay)?;
     socket.connect_timeout(&remote.into(), limit)?;
     Ok(socket.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, TcpListener};
+
+    use super::*;
+
+    #[test]
+    fn connections_come_from_the_bound_address() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let local = SocketAddr::from(([127, 0, 0, 2], 0));
+        for host in [
+            Host::Ip(Ipv4Addr::LOCALHOST.into()),
+            Host::Name("localhost".into()),
+        ] {
+            let stream = connect_from(local, &host, port, true).unwrap();
+            assert!(stream.nodelay().unwrap());
+            let (_, peer) = listener.accept().unwrap();
+            assert_eq!(peer.ip(), local.ip(), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_family_the_local_address_cannot_reach_is_no_address() {
+        let local = SocketAddr::from(([127, 0, 0, 1], 0));
+        let v6 = Host::Ip("::1".parse().unwrap());
+        assert!(matches!(
+            connect_from(local, &v6, 1883, false),
+            Err(TransportError::NoAddress { host }) if host == "[::1]"
+        ));
+    }
 }
