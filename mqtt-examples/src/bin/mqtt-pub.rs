@@ -45,7 +45,8 @@ fn run(options: &PubOptions) -> Result<(), Failure> {
         MessageSource::StdinLines => None,
     };
     smol::block_on(async {
-        let (client, driver, _events) = start(client_options).await?;
+        // The events are not read here: dropped at once, else they would pile up unread.
+        let (client, driver, _) = start(client_options).await?;
         let mut publisher = Publisher {
             client: &client,
             options,

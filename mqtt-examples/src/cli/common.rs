@@ -173,9 +173,7 @@ impl CommonOptions {
             "-k" | "--keepalive" => self.keep_alive = args.number(flag, 0..=u16::MAX)?,
             "-q" | "--qos" => self.qos = qos(args, flag)?,
             "-V" | "--protocol-version" => self.version = version(&args.value(flag)?)?,
-            "-x" | "--session-expiry-interval" => {
-                self.session_expiry = Some(session_expiry(&args.value(flag)?)?)
-            }
+            "-x" => self.session_expiry = Some(session_expiry(&args.value(flag)?)?),
             "-A" => self.bind = Some(args.value(flag)?),
             "--will-topic" => self.will.topic = Some(args.value(flag)?),
             "--will-payload" => self.will.payload = Some(args.value(flag)?),

@@ -142,7 +142,7 @@ pub fn parse_pub(
                 repeat_delay = seconds(&flag.name, &args.value(&flag)?)?;
                 continue;
             }
-            "-M" | "--max-inflight" => {
+            "-M" => {
                 max_in_flight = Some(args.number(&flag, 1..=u16::MAX)?);
                 continue;
             }
