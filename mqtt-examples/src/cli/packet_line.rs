@@ -64,7 +64,19 @@ pub(crate) fn packet_line(
                 .collect();
             return lines.join("\n");
         }
-        Packet::SubAck(_) => "SUBACK".to_owned(),
+        // mosquitto_sub follows it with the granted QoS (or failure code) of each filter.
+        Packet::SubAck(suback) => {
+            let codes: Vec<String> = suback
+                .codes
+                .iter()
+                .map(|code| u8::from(*code).to_string())
+                .collect();
+            return format!(
+                "Client {client_id} {verb} SUBACK\nSubscribed (mid: {}): {}",
+                suback.packet_id.get(),
+                codes.join(", ")
+            );
+        }
         Packet::Unsubscribe(unsubscribe) => {
             let mid = unsubscribe.packet_id.get();
             let lines: Vec<String> = unsubscribe
@@ -109,7 +121,10 @@ fn options_byte(options: &SubscriptionOptions) -> u8 {
 #[cfg(test)]
 mod tests {
     use mqtt_client::{QoS, TopicFilter, TopicName};
-    use mqtt_codec::{ConnAck, ConnectReasonCode, PacketId, PubAck, Publish, Subscribe};
+    use mqtt_codec::{
+        ConnAck, ConnectReasonCode, Disconnect, DisconnectReasonCode, PacketId, PubAck, Publish,
+        SubAck, Subscribe, SubscribeReasonCode,
+    };
 
     use super::*;
 
@@ -158,9 +173,42 @@ mod tests {
             "Client me sending SUBSCRIBE (Mid: 1, Topic: x/#, QoS: 2, Options: 0x06)\n\
              Client me sending SUBSCRIBE (Mid: 1, Topic: y, QoS: 0, Options: 0x00)"
         );
+        let granted = vec![
+            SubscribeReasonCode::GrantedQoS1,
+            SubscribeReasonCode::NotAuthorized,
+        ];
+        assert_eq!(
+            line(Direction::Received, SubAck::new(id(1), granted).into()),
+            "Client me received SUBACK\nSubscribed (mid: 1): 1, 135"
+        );
         assert_eq!(
             line(Direction::Sent, Packet::PingReq),
             "Client me sending PINGREQ"
+        );
+        // A 3.1.1 refusal shows its return code, a 5.0 one its reason code.
+        let refused = ConnAck::new(ConnectReasonCode::NotAuthorized);
+        assert_eq!(
+            line(Direction::Received, refused.clone().into()),
+            "Client me received CONNACK (5)"
+        );
+        assert_eq!(
+            packet_line(
+                "me",
+                ProtocolVersion::V5,
+                Direction::Received,
+                &refused.into()
+            ),
+            "Client me received CONNACK (135)"
+        );
+        let mut disconnect = Disconnect::new(DisconnectReasonCode::NormalDisconnection);
+        assert_eq!(
+            line(Direction::Sent, disconnect.clone().into()),
+            "Client me sending DISCONNECT"
+        );
+        disconnect.code = DisconnectReasonCode::DisconnectWithWillMessage;
+        assert_eq!(
+            line(Direction::Sent, disconnect.into()),
+            "Client me sending DISCONNECT (4)"
         );
     }
 }
