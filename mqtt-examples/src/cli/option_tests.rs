@@ -132,6 +132,29 @@ fn tls_version_alpn_capath_and_insecure() {
 }
 
 #[test]
+fn an_encrypted_key_is_refused_with_what_to_do() {
+    let dir = mqtt_testkit::TempDir::new("cli-key").unwrap();
+    let ca = mqtt_testkit::TestCa::new("cli CA");
+    let client = ca.client("cli");
+    let cert = dir.write("client.crt", &client.cert_pem).unwrap();
+    let key = dir
+        .write(
+            "client.key",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .unwrap();
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let error = client_options(&["--cert", cert, "--key", key, "-t", "a", "-n"]).unwrap_err();
+    assert_eq!(
+        error,
+        format!(
+            "--key {key}: the key is encrypted and the tools cannot ask for its password: \
+             give them a decrypted copy (openssl pkcs8 -in {key} -out plain.key)"
+        )
+    );
+}
+
+#[test]
 fn socket_options_debug_and_quiet() {
     let options = publish("-A 127.0.0.1 --nodelay --quiet -d -t a -n");
     assert_eq!(options.common.bind.as_deref(), Some("127.0.0.1"));

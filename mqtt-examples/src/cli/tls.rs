@@ -72,7 +72,19 @@ impl TlsOptions {
         }
         match (&self.cert, &self.key) {
             (Some(cert), Some(key)) => {
-                config = config.client_cert_pem_files(cert, key).map_err(tls_error)?;
+                config = config
+                    .client_cert_pem_files(cert, key)
+                    .map_err(|error| match error {
+                        // mosquitto's tools ask for the password on the terminal; these do
+                        // not (yet): say what to do instead.
+                        TlsError::KeyNeedsPassword => UsageError::new(format!(
+                            "--key {}: the key is encrypted and the tools cannot ask for its \
+                             password: give them a decrypted copy \
+                             (openssl pkcs8 -in {0} -out plain.key)",
+                            key.display()
+                        )),
+                        other => tls_error(other),
+                    })?;
             }
             (None, None) => {}
             _ => return Err(UsageError::new("--cert and --key go together")),
