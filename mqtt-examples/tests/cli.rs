@@ -4,93 +4,13 @@
 //! (`needs mosquitto`): MQTT 3.1.1 and 5.0 with properties, TLS, retained messages.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failure here is a failed test
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
 use std::net::{Ipv4Addr, TcpListener};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use mqtt_examples::embedded_broker::{BrokerProtocol, EmbeddedBroker};
 use mqtt_testkit::{Listener, ListenerTls, Mosquitto, TempDir, TestCa};
-
-const PUB: &str = env!("CARGO_BIN_EXE_mqtt-pub");
-const SUB: &str = env!("CARGO_BIN_EXE_mqtt-sub");
-
-/// How long a test waits for mqtt-sub to subscribe, or to end.
-const WAIT: Duration = Duration::from_secs(20);
-
-fn run(program: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Publishes and checks that mqtt-pub succeeded.
-fn publish(args: &[&str], stdin: &[u8]) {
-    let output = run(PUB, args, stdin);
-    assert!(
-        output.status.success(),
-        "mqtt-pub {args:?}: {}",
-        text(&output.stderr)
-    );
-}
-
-/// A running mqtt-sub (with `-d`), once it has subscribed.
-struct Subscriber {
-    child: Child,
-    stderr: mpsc::Receiver<String>,
-}
-
-impl Subscriber {
-    fn start(args: &[&str]) -> Subscriber {
-        let mut child = Command::new(SUB)
-            .args(args)
-            .arg("-d")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (lines, stderr) = mpsc::channel();
-        let reader = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
-            for line in reader.lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        let subscriber = Subscriber { child, stderr };
-        subscriber.wait_for_line("debug: subscription made");
-        subscriber
-    }
-
-    fn wait_for_line(&self, start: &str) {
-        loop {
-            match self.stderr.recv_timeout(WAIT) {
-                Ok(line) if line.starts_with(start) => return,
-                Ok(_) => {}
-                Err(error) => panic!("mqtt-sub never said {start:?}: {error}"),
-            }
-        }
-    }
-
-    /// Waits for the end; returns the exit code and what was printed.
-    fn finish(mut self) -> (Option<i32>, String) {
-        let status = self.child.wait().unwrap();
-        let mut stdout = String::new();
-        std::io::Read::read_to_string(&mut self.child.stdout.take().unwrap(), &mut stdout).unwrap();
-        (status.code(), stdout)
-    }
-}
+use support::{PUB, SUB, Subscriber, mosquitto_port, publish, run, text};
 
 #[test]
 fn help_is_printed_with_success() {
@@ -129,7 +49,7 @@ fn usage_errors_exit_with_1() {
 }
 
 #[test]
-fn no_broker_exits_with_2() {
+fn no_broker_exits_with_1() {
     // A port that was free a moment ago: nothing listens there.
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .unwrap()
@@ -140,9 +60,13 @@ fn no_broker_exits_with_2() {
     let at = ["-h", "127.0.0.1", "-p", port.as_str(), "-t", "a"];
     for (program, args) in [(PUB, [&at[..], &["-m", "x"]].concat()), (SUB, at.to_vec())] {
         let output = run(program, &args, b"");
-        assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
         let stderr = text(&output.stderr);
         assert!(stderr.contains("cannot connect"), "{stderr}");
+        // --quiet: the same exit code, nothing said.
+        let quiet = run(program, &[&args[..], &["--quiet"]].concat(), b"");
+        assert_eq!(quiet.status.code(), Some(1));
+        assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
     }
 }
 
@@ -185,10 +109,6 @@ fn sub_times_out_with_27() {
     assert!(output.stdout.is_empty());
 }
 
-fn mosquitto_port(broker: &Mosquitto) -> String {
-    broker.port(0).to_string()
-}
-
 #[test]
 #[ignore = "needs mosquitto"]
 fn mosquitto_v311_file_stdin_and_null_messages() {
@@ -223,7 +143,7 @@ fn mosquitto_v311_file_stdin_and_null_messages() {
     assert_eq!(code, Some(0));
     assert_eq!(
         printed,
-        "files from a file\nstdin all of\nstandard input\nnull \n"
+        "files from a file\nstdin all of\nstandard input\nnull (null)\n"
     );
 }
 
@@ -422,7 +342,7 @@ fn mosquitto_over_tls_with_a_ca_file() {
         ],
         b"",
     );
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output.stderr).contains("cannot connect"),
         "{}",

@@ -61,8 +61,11 @@
 //! rustls, through futures-rustls, with the ring crypto provider by default. Server
 //! certificates are always checked, against the operating system's certificate
 //! authorities, Mozilla's, or the broker's own CA ([`tls::TlsConfig`]), unless the user
-//! calls [`tls::TlsConfig::danger_accept_invalid_certs`]. Client certificates (mutual TLS),
-//! SNI, ALPN and a hand-built `rustls::ClientConfig` are supported. Unreadable certificates
+//! calls [`tls::TlsConfig::danger_accept_invalid_certs`] (or, for the host name alone,
+//! [`tls::TlsConfig::danger_accept_any_hostname`], mosquitto's `--insecure`). Client
+//! certificates (mutual TLS; keys plain or encrypted PKCS#8 with a password; X.509 v1
+//! certificates too), a CA directory, the oldest TLS version, SNI, ALPN and a hand-built
+//! `rustls::ClientConfig` are supported. Unreadable certificates
 //! in the system store are skipped, never a panic; an empty store is an error that says
 //! what to do. Each handshake failure is a [`tls::TlsError`] that names it: unknown CA,
 //! name mismatch, expired certificate, client certificate required or refused...

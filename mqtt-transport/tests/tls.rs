@@ -5,17 +5,14 @@
 
 mod support;
 
-use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::tls::rustls::{
-    self, AlertDescription, ClientConfig, RootCertStore, ServerConfig,
-};
+use mqtt_transport::tls::rustls::{self, AlertDescription, ClientConfig, RootCertStore};
 use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
-use mqtt_transport::{BrokerAddress, Connector, Host, Stage, TransportError};
+use mqtt_transport::{Connector, Host, Stage, TransportError};
 use support::certs::{TestCa, TrustedByClient};
+use support::echo::{echo_through, tls_error};
 use support::servers::{TestServer, closed_port, hang_up_server, silent_server, tcp_echo_server};
 use support::tls_servers::{tls_echo_server, tls_server_config};
 
@@ -27,57 +24,6 @@ fn accepting_anything() -> TlsConnector {
             .danger_accept_invalid_certs(),
     )
     .unwrap()
-}
-
-/// Where a connection failed: opening it, or using it (TLS 1.3 reports a refused client
-/// certificate only once the handshake is over, on the first read).
-#[derive(Debug)]
-enum Failure {
-    Connect(TransportError),
-    Exchange(io::Error),
-}
-
-/// Connects to `mqtts://{host}:{port}`, sends a few bytes and reads them back.
-async fn connect_and_echo(connector: &dyn Connector, host: &str, port: u16) -> Result<(), Failure> {
-    let address: BrokerAddress = format!("mqtts://{host}:{port}").parse().unwrap();
-    let mut stream = connector
-        .connect(&address)
-        .await
-        .map_err(Failure::Connect)?;
-    let sent = b"\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02t1";
-    stream.write_all(sent).await.map_err(Failure::Exchange)?;
-    stream.flush().await.map_err(Failure::Exchange)?;
-    let mut echoed = [0; 16];
-    stream
-        .read_exact(&mut echoed)
-        .await
-        .map_err(Failure::Exchange)?;
-    assert_eq!(&echoed, sent);
-    Ok(())
-}
-
-/// Runs a TLS echo server configured by `server`, and echoes through it with `client`,
-/// connecting to it by `host`.
-fn echo_through(
-    server: Arc<ServerConfig>,
-    host: &str,
-    client: &TlsConnector,
-) -> Result<(), Failure> {
-    smol::block_on(async {
-        let server = tls_echo_server(server).await;
-        connect_and_echo(client, host, server.port()).await
-    })
-}
-
-/// The TLS error a failure stands for, wherever it surfaced.
-fn tls_error(failure: Result<(), Failure>) -> TlsError {
-    match failure {
-        Err(Failure::Connect(TransportError::Tls(error))) => error,
-        Err(Failure::Exchange(error)) if TlsError::find_in(&error).is_some() => {
-            *error.into_inner().unwrap().downcast::<TlsError>().unwrap()
-        }
-        other => panic!("expected a TLS error, got {other:?}"),
-    }
 }
 
 /// What connecting to a misbehaving `server` gives.

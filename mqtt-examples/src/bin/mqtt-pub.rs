@@ -6,6 +6,7 @@
 //! mqtt-pub -L mqtts://user:secret@broker.example/sensors/kitchen --cafile ca.pem -f reading.json
 //! tail -f app.log | mqtt-pub -t logs/app -l
 //! mqtt-pub -V 5 -t jobs -m go -D publish user-property origin cli -D publish content-type text/plain
+//! mqtt-pub -t heartbeat -m beat --repeat 10 --repeat-delay 0.5
 //! ```
 
 use std::collections::VecDeque;
@@ -16,9 +17,9 @@ use std::process::ExitCode;
 use mqtt_client::bytes::Bytes;
 use mqtt_client::{Client, DisconnectOptions, Publish, PublishHandle};
 use mqtt_examples::cli::{
-    Failure, MessageSource, PubOptions, UsageError, build_options, parse_pub, pub_usage, tool_main,
+    Failure, MessageSource, PubOptions, UsageError, build_options, parse_pub, pub_usage, start,
+    tool_main,
 };
-use mqtt_examples::connection::connect;
 use smol::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 /// The largest message read from a file or standard input: the most an MQTT packet holds
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
 }
 
 fn run(options: &PubOptions) -> Result<(), Failure> {
-    let client_options = build_options(options.common.client_options()?.reconnect(false))?;
+    let client_options = build_options(options.client_options()?)?;
     // The message is read before connecting: a missing file fails without a connection.
     let message = match &options.message {
         MessageSource::Text(text) => Some(Bytes::from(text.clone())),
@@ -44,14 +45,24 @@ fn run(options: &PubOptions) -> Result<(), Failure> {
         MessageSource::StdinLines => None,
     };
     smol::block_on(async {
-        let (client, driver) = connect(client_options, options.common.debug).await?;
+        // The events are not read here: dropped at once, else they would pile up unread.
+        let (client, driver, _) = start(client_options).await?;
         let mut publisher = Publisher {
             client: &client,
             options,
             waiting: VecDeque::new(),
         };
         match message {
-            Some(payload) => publisher.send(payload).await?,
+            Some(payload) => {
+                for sent in 1..=options.repeat {
+                    publisher.send(payload.clone()).await?;
+                    if sent < options.repeat {
+                        // --repeat: the next once this one is done, after --repeat-delay.
+                        publisher.finish().await?;
+                        smol::Timer::after(options.repeat_delay).await;
+                    }
+                }
+            }
             None => {
                 let mut stdin = BufReader::new(smol::Unblock::new(std::io::stdin()));
                 while let Some(line) = read_line(&mut stdin).await? {

@@ -5,16 +5,24 @@
 //! mqtt-sub -h localhost -t 'sensors/#' -v
 //! mqtt-sub -L mqtts://broker.example/sensors/+ --cafile ca.pem -C 10 -q 1
 //! mqtt-sub -V 5 -t jobs -D subscribe user-property origin cli -W 30 -C 1
+//! mqtt-sub -t 'bbc/#' -T bbc/bbc1 --remove-retained --retained-only
+//! mqtt-sub -t '#' -F '@H:@M:@S %t %p'
 //! ```
 
 use std::future::Future;
 use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use mqtt_client::{ClientError, SubscribeRequest, Subscription, SubscriptionOptions};
-use mqtt_examples::cli::{Failure, SubOptions, build_options, parse_sub, sub_usage, tool_main};
-use mqtt_examples::connection::connect;
+use mqtt_client::bytes::Bytes;
+use mqtt_client::{
+    Client, ClientError, DisconnectOptions, Event, Events, Message, Publish, QoS, SubscribeRequest,
+    Subscription, SubscriptionOptions,
+};
+use mqtt_examples::cli::{
+    Failure, Next, SubOptions, build_options, parse_sub, render_message, start, sub_usage,
+    tool_main,
+};
 use mqtt_examples::run::{STEP_TIMEOUT, within};
 
 fn main() -> ExitCode {
@@ -23,32 +31,18 @@ fn main() -> ExitCode {
 }
 
 fn run(options: &SubOptions) -> Result<(), Failure> {
-    let builder = options.common.client_options()?.clean(options.clean);
-    let client_options = build_options(builder)?;
-    let start = Instant::now();
-    let limit = Limit {
-        end: options.timeout.map(|timeout| start + timeout),
-    };
+    let client_options = build_options(options.common.client_options()?)?;
     smol::block_on(async {
-        let (client, driver) = limit
-            .apply(connect(client_options, options.common.debug))
-            .await??;
-        let mut request = SubscribeRequest::new().properties(options.properties().clone());
-        for filter in &options.filters {
-            request = request.filter(filter.clone(), SubscriptionOptions::new(options.common.qos));
-        }
-        let subscription = limit
-            .apply(client.subscribe_with(request))
-            .await?
-            .map_err(subscribe_failed)?;
-        for (filter, result) in subscription.results() {
-            if let Err(code) = result {
-                eprintln!("mqtt-sub: warning: the subscription to {filter} was refused: {code:?}");
-            }
-        }
-        let outcome = limit.apply(print_messages(subscription, options)).await;
-        // Whatever the outcome, leave cleanly (no Will), if the broker still answers.
-        let _ = within(STEP_TIMEOUT, client.disconnect()).await;
+        let (client, driver, events) = start(client_options).await?;
+        // -W counts from the connection, as mosquitto_sub's does.
+        let limit = Limit {
+            end: options.timeout.map(|timeout| Instant::now() + timeout),
+        };
+        let outcome = limit.apply(work(&client, events, options)).await;
+        // Whatever the outcome, leave cleanly (no Will), once the --remove-retained
+        // publishes are acknowledged, if the broker still answers.
+        let leave = DisconnectOptions::new().wait_for_in_flight(true);
+        let _ = within(STEP_TIMEOUT, client.disconnect_with(leave)).await;
         let _ = within(STEP_TIMEOUT, driver).await;
         outcome?
     })
@@ -73,6 +67,52 @@ impl Limit {
     }
 }
 
+/// Subscribes (`-t`), unsubscribes (`-U`), then prints messages unless there is nothing to
+/// receive (`-E`, or `-U` alone).
+async fn work(client: &Client, events: Events, options: &SubOptions) -> Result<(), Failure> {
+    let subscription = match options.filters.is_empty() {
+        true => None,
+        false => Some(subscribe(client, options).await?),
+    };
+    if !options.unsubscribe.is_empty() {
+        let filters: Vec<&str> = options.unsubscribe.iter().map(|f| f.as_str()).collect();
+        client
+            .unsubscribe(&filters)
+            .await
+            .map_err(|error| Failure::failed(format!("cannot unsubscribe: {error}")))?;
+    }
+    match subscription {
+        Some(subscription) if options.receives() => {
+            let mut messages = Messages {
+                events,
+                subscription,
+            };
+            print_messages(client, &mut messages, options).await
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn subscribe(client: &Client, options: &SubOptions) -> Result<Subscription, Failure> {
+    let mut request = SubscribeRequest::new().properties(options.properties().clone());
+    for filter in &options.filters {
+        request = request.filter(filter.clone(), SubscriptionOptions::new(options.common.qos));
+    }
+    let subscription = client
+        .subscribe_with(request)
+        .await
+        .map_err(subscribe_failed)?;
+    for (filter, result) in subscription.results() {
+        if let Err(code) = result {
+            warn(
+                options,
+                &format!("the subscription to {filter} was refused: {code:?}"),
+            );
+        }
+    }
+    Ok(subscription)
+}
+
 fn subscribe_failed(error: ClientError) -> Failure {
     match error {
         ClientError::SubscribeRefused(suback) => Failure::failed(format!(
@@ -83,31 +123,80 @@ fn subscribe_failed(error: ClientError) -> Failure {
     }
 }
 
-/// Prints each message (its topic first with `-v`) until `-C` messages were printed.
+/// A runtime message on standard error, unless `--quiet`.
+fn warn(options: &SubOptions, message: &str) {
+    if !options.common.quiet {
+        eprintln!("mqtt-sub: {message}");
+    }
+}
+
+/// The messages to print: the subscription's, and those that came before it existed (a kept
+/// session's queued messages, which only the events stream gets).
+struct Messages {
+    events: Events,
+    subscription: Subscription,
+}
+
+impl Messages {
+    /// The next message; `None` once the connection has ended for good.
+    async fn next(&mut self) -> Option<Message> {
+        // What came before the SUBACK is waiting in `events` already: it goes first.
+        while let Some(event) = self.events.try_next() {
+            if let Event::Message(message) = event {
+                return Some(message);
+            }
+        }
+        let from_events = async {
+            loop {
+                match self.events.next().await? {
+                    Event::Message(message) => return Some(message),
+                    _ => continue,
+                }
+            }
+        };
+        // Both `next`s may be dropped unfinished without losing a message.
+        smol::future::or(self.subscription.next(), from_events).await
+    }
+}
+
+/// Prints each message as the options say until `-C` messages were printed, or
+/// `--retained-only` met a fresh one.
 async fn print_messages(
-    mut subscription: Subscription,
+    client: &Client,
+    messages: &mut Messages,
     options: &SubOptions,
 ) -> Result<(), Failure> {
     let mut printed = 0;
     while options.count.is_none_or(|count| printed < count) {
-        let message = subscription
+        let message = messages
             .next()
             .await
             .ok_or_else(|| Failure::failed("the connection ended for good"))?;
-        if options.skip_retained && message.retain() {
-            continue;
+        let handling = options.handle(message.topic_name(), message.retain());
+        if handling.remove_retained {
+            // An empty retained message clears the topic's; QoS 1 so that the disconnect
+            // waits for the broker to have it.
+            let mut clear =
+                Publish::new(message.topic_name().clone(), Bytes::new(), QoS::AtLeastOnce);
+            clear.retain = true;
+            client.enqueue(clear).await.map_err(|error| {
+                Failure::failed(format!("cannot remove the retained message: {error}"))
+            })?;
         }
-        let mut line = Vec::with_capacity(message.topic().len() + message.payload().len() + 2);
-        if options.verbose {
-            line.extend_from_slice(message.topic().as_bytes());
-            line.push(b' ');
+        match handling.next {
+            Next::Stop => return Ok(()),
+            Next::Skip => continue,
+            Next::Print => {}
         }
-        line.extend_from_slice(message.payload());
-        if options.newline {
-            line.push(b'\n');
-        }
+        let text = match render_message(options, &message.publish, SystemTime::now()) {
+            Ok(text) => text,
+            Err(not_json) => {
+                warn(options, &format!("Error: {not_json}"));
+                continue;
+            }
+        };
         let mut stdout = std::io::stdout().lock();
-        match stdout.write_all(&line).and_then(|()| stdout.flush()) {
+        match stdout.write_all(&text).and_then(|()| stdout.flush()) {
             Ok(()) => {}
             // The reader has gone (`mqtt-sub ... | head -1`): nothing left to do.
             Err(error) if error.kind() == ErrorKind::BrokenPipe => return Ok(()),

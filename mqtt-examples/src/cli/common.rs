@@ -1,12 +1,12 @@
-//! The options both tools take (broker, identity, TLS, protocol version, Will, properties,
-//! debug), as mosquitto's tools name them, and the client options they make.
+//! The options both tools take (broker, identity, session, TLS, protocol version, Will,
+//! properties, socket, debug, quiet), as mosquitto's tools name them, and the client options
+//! they make.
 
-use std::path::PathBuf;
-
-use mqtt_client::tls::TlsConfig;
 use mqtt_client::{Options, OptionsBuilder, ProtocolVersion, QoS, TopicName, Will};
 
-use super::{Arguments, Flag, PropertyArgs, PropertyTarget, UsageError};
+use super::arguments::number_in;
+use super::connector::connector;
+use super::{Arguments, Flag, PropertyArgs, PropertyTarget, TlsOptions, UsageError};
 
 /// The default port of plain MQTT, and of MQTT over TLS.
 const MQTT_PORT: u16 = 1883;
@@ -22,14 +22,22 @@ pub(crate) const COMMON_HELP: &str = "\
  -I, --id-prefix P    client id: P and the process id
  -u, --username USER, -P, --pw PASSWORD
  -k, --keepalive S    keep alive in seconds (default 60, 0: off)
+ -c, --disable-clean-session   keep the session (needs -i); with -V 5 it never expires unless -x
+ -x S                 MQTT 5.0 session expiry interval in seconds (-1 or ∞: never; default 0,
+                      or never with -c)
  -V, --protocol-version 31|311|5  MQTT version (also mqttv31, mqttv311, mqttv5; default 311)
-     --cafile FILE    trust only this CA (PEM) and use TLS
+ -A ADDRESS           bind the connection to this local address (mqtt:// and mqtts:// only)
+     --nodelay        turn off Nagle's algorithm (TCP_NODELAY)
+     --cafile FILE    trust the CAs in FILE (PEM) and use TLS
+     --capath DIR     trust the CAs in the PEM files in DIR and use TLS
      --cert FILE, --key FILE   client certificate and key (PEM) for TLS
-     --insecure       TLS without any check of the broker's certificate (mosquitto skips the
-                      host name check only)
-     --tls-use-os-certs  TLS with the system's CAs
+     --insecure       do not check the host name in the broker's certificate (its CA still is)
+     --tls-use-os-certs  TLS with the system's CAs (also beside --cafile, --capath)
+     --tls-version V  the oldest TLS version: tlsv1.2 (default) or tlsv1.3
+     --tls-alpn P     ask for the application protocol P in ALPN
      --will-topic T, --will-payload P, --will-qos Q, --will-retain   the Will message
- -d, --debug          print what the client does on standard error
+ -d, --debug          print each packet sent and received on standard error
+     --quiet          print no runtime error (usage errors are still printed)
      --help           this text";
 
 /// Where the broker is, as the command line says.
@@ -46,55 +54,6 @@ pub enum BrokerTarget {
     Url(String),
     /// `--unix`: a Unix socket's path.
     Unix(String),
-}
-
-/// `--cafile`, `--cert`, `--key`, `--insecure`, `--tls-use-os-certs`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TlsFiles {
-    /// Trust only this CA (PEM).
-    pub ca_file: Option<PathBuf>,
-    /// Present this client certificate (PEM)...
-    pub cert: Option<PathBuf>,
-    /// ...with this key (PEM).
-    pub key: Option<PathBuf>,
-    /// Do not check the server's certificate at all.
-    pub insecure: bool,
-    /// TLS with the system's CAs.
-    pub os_certs: bool,
-}
-
-impl TlsFiles {
-    /// Whether any option asks for TLS.
-    pub fn wanted(&self) -> bool {
-        self.ca_file.is_some()
-            || self.cert.is_some()
-            || self.key.is_some()
-            || self.insecure
-            || self.os_certs
-    }
-
-    fn config(&self) -> Result<TlsConfig, UsageError> {
-        let tls_error =
-            |error: mqtt_client::tls::TlsError| UsageError::new(format!("TLS: {error}"));
-        let mut config = TlsConfig::new();
-        if let Some(ca_file) = &self.ca_file {
-            config = config
-                .builtin_roots(false)
-                .add_ca_pem_file(ca_file)
-                .map_err(tls_error)?;
-        }
-        match (&self.cert, &self.key) {
-            (Some(cert), Some(key)) => {
-                config = config.client_cert_pem_files(cert, key).map_err(tls_error)?;
-            }
-            (None, None) => {}
-            _ => return Err(UsageError::new("--cert and --key go together")),
-        }
-        if self.insecure {
-            config = config.danger_accept_invalid_certs();
-        }
-        Ok(config)
-    }
 }
 
 /// `--will-topic`, `--will-payload`, `--will-qos`, `--will-retain`.
@@ -131,18 +90,28 @@ pub struct CommonOptions {
     pub password: Option<String>,
     /// `-k`: seconds (default 60).
     pub keep_alive: u16,
+    /// Not `-c`.
+    pub clean: bool,
+    /// `-x`: the MQTT 5.0 session expiry interval (`u32::MAX`: never).
+    pub session_expiry: Option<u32>,
     /// `-q`: the QoS of the messages (mqtt-pub) or the subscriptions (mqtt-sub).
     pub qos: QoS,
     /// `-V`: default MQTT 3.1.1.
     pub version: ProtocolVersion,
     /// The TLS options.
-    pub tls: TlsFiles,
+    pub tls: TlsOptions,
     /// The Will options.
     pub will: WillOptions,
     /// `-D`.
     pub properties: PropertyArgs,
-    /// `-d`: print what the client does on standard error.
+    /// `-d`: print each packet on standard error.
     pub debug: bool,
+    /// `--quiet`: print no runtime error.
+    pub quiet: bool,
+    /// `-A`: the local address to bind to.
+    pub bind: Option<String>,
+    /// `--nodelay`.
+    pub nodelay: bool,
 }
 
 impl Default for CommonOptions {
@@ -157,12 +126,17 @@ impl Default for CommonOptions {
             username: None,
             password: None,
             keep_alive: 60,
+            clean: true,
+            session_expiry: None,
             qos: QoS::AtMostOnce,
             version: ProtocolVersion::V3_1_1,
-            tls: TlsFiles::default(),
+            tls: TlsOptions::default(),
             will: WillOptions::default(),
             properties: PropertyArgs::default(),
             debug: false,
+            quiet: false,
+            bind: None,
+            nodelay: false,
         }
     }
 }
@@ -184,6 +158,9 @@ impl CommonOptions {
         args: &mut Arguments,
         targets: &[PropertyTarget],
     ) -> Result<bool, UsageError> {
+        if self.tls.accept(flag, args)? {
+            return Ok(true);
+        }
         match flag.name.as_str() {
             "-h" | "--host" => self.host = Some(args.value(flag)?),
             "-p" | "--port" => self.port = Some(args.number(flag, 1..=u16::MAX)?),
@@ -196,17 +173,8 @@ impl CommonOptions {
             "-k" | "--keepalive" => self.keep_alive = args.number(flag, 0..=u16::MAX)?,
             "-q" | "--qos" => self.qos = qos(args, flag)?,
             "-V" | "--protocol-version" => self.version = version(&args.value(flag)?)?,
-            "--cafile" => self.tls.ca_file = Some(args.value(flag)?.into()),
-            "--cert" => self.tls.cert = Some(args.value(flag)?.into()),
-            "--key" => self.tls.key = Some(args.value(flag)?.into()),
-            "--insecure" => {
-                args.switch(flag)?;
-                self.tls.insecure = true;
-            }
-            "--tls-use-os-certs" => {
-                args.switch(flag)?;
-                self.tls.os_certs = true;
-            }
+            "-x" => self.session_expiry = Some(session_expiry(&args.value(flag)?)?),
+            "-A" => self.bind = Some(args.value(flag)?),
             "--will-topic" => self.will.topic = Some(args.value(flag)?),
             "--will-payload" => self.will.payload = Some(args.value(flag)?),
             "--will-qos" => self.will.qos = qos(args, flag)?,
@@ -215,9 +183,14 @@ impl CommonOptions {
                 self.will.retain = true;
             }
             "-D" | "--property" => self.properties.parse(flag, args, targets)?,
-            "-d" | "--debug" => {
+            "-d" | "--debug" | "--quiet" | "--nodelay" | "-c" | "--disable-clean-session" => {
                 args.switch(flag)?;
-                self.debug = true;
+                match flag.name.as_str() {
+                    "-d" | "--debug" => self.debug = true,
+                    "--quiet" => self.quiet = true,
+                    "--nodelay" => self.nodelay = true,
+                    _ => self.clean = false,
+                }
             }
             _ => return Ok(false),
         }
@@ -256,7 +229,58 @@ impl CommonOptions {
         if let Some(url) = &self.url {
             parse_url(url)?;
         }
+        self.check_session()?;
+        let uri = self.broker_uri()?;
+        if self.tls.wanted() && !(uri.starts_with("mqtts://") || uri.starts_with("wss://")) {
+            return Err(UsageError::new(format!(
+                "the TLS options need an mqtts:// or wss:// broker, not {uri}"
+            )));
+        }
+        if self.bind.is_some() && !uri.starts_with("mqtt") {
+            return Err(UsageError::new(
+                "-A binds TCP connections: it works with mqtt:// and mqtts:// brokers only",
+            ));
+        }
         Ok(())
+    }
+
+    /// `-c` and `-x` together with the version and the client id.
+    fn check_session(&self) -> Result<(), UsageError> {
+        if self.session_expiry.is_some() {
+            if self.version != ProtocolVersion::V5 {
+                return Err(UsageError::new(
+                    "-x sets the MQTT 5.0 session expiry interval: it needs -V 5",
+                ));
+            }
+            if self.properties.connect.session_expiry_interval.is_some() {
+                return Err(UsageError::new(
+                    "the session expiry interval is given twice: with -x and with -D connect",
+                ));
+            }
+        }
+        let has_id = self.id.is_some() || self.id_prefix.is_some();
+        if !self.clean && !has_id {
+            return Err(UsageError::new(
+                "-c keeps a session: it needs a client id (-i)",
+            ));
+        }
+        if self.session_expiry == Some(u32::MAX) && !has_id {
+            return Err(UsageError::new(
+                "a session that never expires (-x -1) needs a client id (-i)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The MQTT 5.0 session expiry interval to send: `-x`, else "never" with `-c` (as
+    /// mosquitto), else none (0).
+    pub fn session_expiry_interval(&self) -> Option<u32> {
+        if self.version != ProtocolVersion::V5 {
+            return None;
+        }
+        let from_clean = (!self.clean && self.properties.connect.session_expiry_interval.is_none())
+            .then_some(u32::MAX);
+        self.session_expiry.or(from_clean)
     }
 
     /// Where the broker is.
@@ -308,7 +332,13 @@ impl CommonOptions {
         let mut builder = Options::builder()
             .uri(self.broker_uri()?)
             .keep_alive(self.keep_alive)
-            .version(self.version);
+            .version(self.version)
+            .clean(self.clean)
+            // The connector carries TLS, -A, --nodelay and -d's packet log.
+            .connector(connector(self)?);
+        if let Some(seconds) = self.session_expiry_interval() {
+            builder = builder.session_expiry_interval(seconds);
+        }
         if let Some(id) = &self.id {
             builder = builder.id(id);
         }
@@ -322,9 +352,6 @@ impl CommonOptions {
         let url_password = url.as_ref().and_then(|url| url.password.clone());
         if let Some(password) = self.password.clone().or(url_password) {
             builder = builder.password(password);
-        }
-        if self.tls.wanted() {
-            builder = builder.tls(self.tls.config()?);
         }
         if let Some(topic) = &self.will.topic {
             let topic = TopicName::try_from(topic.as_str())
@@ -362,6 +389,14 @@ pub fn build_options(builder: OptionsBuilder) -> Result<Options, UsageError> {
 fn qos(args: &mut Arguments, flag: &Flag) -> Result<QoS, UsageError> {
     let level: u8 = args.number(flag, 0..=2)?;
     QoS::try_from(level).map_err(|error| UsageError::new(error.to_string()))
+}
+
+/// `-x`: seconds, or `-1`, `4294967295` or `∞` for a session that never expires.
+fn session_expiry(text: &str) -> Result<u32, UsageError> {
+    match text {
+        "-1" | "∞" => Ok(u32::MAX),
+        _ => number_in("-x", text, 0..=u32::MAX),
+    }
 }
 
 fn version(text: &str) -> Result<ProtocolVersion, UsageError> {

@@ -32,8 +32,17 @@ impl std::error::Error for UsageError {}
 pub enum Failure {
     /// A wrong command line or input file (exit code 1).
     Usage(UsageError),
-    /// The broker could not be reached, refused, or the connection failed (exit code 2).
+    /// The broker could not be reached, or the connection or the work failed (exit code 1,
+    /// as mosquitto's tools).
     Failed(String),
+    /// The broker refused the connection in its CONNACK: the exit code is the CONNACK's
+    /// return code (MQTT 3.1, 3.1.1) or reason code (MQTT 5.0), as mosquitto's tools.
+    Refused {
+        /// The code, as on the wire.
+        code: u8,
+        /// What it means.
+        reason: String,
+    },
     /// `-W`: the time ran out (exit code 27, as mosquitto_sub).
     TimedOut,
 }
@@ -47,16 +56,15 @@ impl Failure {
     /// The process's exit code for it.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Failure::Usage(_) => 1,
-            Failure::Failed(_) => 2,
+            Failure::Usage(_) | Failure::Failed(_) => 1,
+            Failure::Refused { code, .. } => *code,
             Failure::TimedOut => 27,
         })
     }
-}
 
-impl From<crate::connection::ConnectError> for Failure {
-    fn from(error: crate::connection::ConnectError) -> Self {
-        Self::failed(error)
+    /// Whether `--quiet` leaves it unsaid: every runtime failure; never a usage error.
+    pub fn is_runtime(&self) -> bool {
+        !matches!(self, Failure::Usage(_))
     }
 }
 
@@ -71,6 +79,12 @@ impl fmt::Display for Failure {
         match self {
             Failure::Usage(error) => write!(f, "{error}"),
             Failure::Failed(message) => f.write_str(message),
+            Failure::Refused { code, reason } => {
+                write!(
+                    f,
+                    "the broker refused the connection: {reason} (code {code})"
+                )
+            }
             Failure::TimedOut => f.write_str("timed out (-W)"),
         }
     }

@@ -2,49 +2,69 @@
 //! options, parsed by pure functions (so that every option and every error is tested without
 //! a broker), and what both tools do around their own work (connect, report, exit codes).
 //!
+//! The exit codes are mosquitto's:
+//!
 //! | exit code | meaning |
 //! | --- | --- |
 //! | 0 | done |
-//! | 1 | the command line or an input file is wrong ([`Failure::Usage`]) |
-//! | 2 | the broker could not be reached, refused, or the connection failed ([`Failure::Failed`]) |
-//! | 27 | `mqtt-sub -W`: the time ran out (as mosquitto_sub) ([`Failure::TimedOut`]) |
+//! | 1 | the command line or an input file is wrong ([`Failure::Usage`]), or the broker could not be reached, or the connection or the work failed ([`Failure::Failed`]) |
+//! | the CONNACK's code | the broker refused the connection: 1 to 5 in MQTT 3.x (5: not authorised), 128 and up in MQTT 5.0 (135: not authorised) ([`Failure::Refused`]) |
+//! | 27 | `mqtt-sub -W`: the time ran out ([`Failure::TimedOut`]) |
+//!
+//! `--quiet` silences every runtime error; usage errors are always printed.
 
 use std::process::ExitCode;
 
 mod arguments;
+mod bound_tcp;
+mod clock;
 mod common;
+mod connector;
 mod failure;
+mod format;
+mod packet_line;
+mod packet_log;
 mod properties;
 mod publish;
+mod render;
+mod session;
 mod subscribe;
+mod tls;
 
 pub use arguments::{Arguments, Flag};
-pub use common::{BrokerTarget, CommonOptions, TlsFiles, WillOptions, build_options};
+pub use common::{BrokerTarget, CommonOptions, WillOptions, build_options};
 pub use failure::{Failure, UsageError};
+pub use format::{NotJson, format_message};
 pub use properties::{PropertyArgs, PropertyTarget};
 pub use publish::{MessageSource, PubOptions, parse_pub, pub_usage};
-pub use subscribe::{SubOptions, parse_sub, sub_usage};
+pub use render::render_message;
+pub use session::start;
+pub use subscribe::{Handling, Next, SubOptions, parse_sub, sub_usage};
+pub use tls::TlsOptions;
 
 /// A tool's `main`: with the `parsed` command line, prints `usage` for `--help` or the
-/// usage error (exit code 1), else runs `run` and turns its outcome into the exit code.
-pub fn tool_main<T>(
+/// usage error (exit code 1), else runs `run` and turns its outcome into the exit code
+/// (saying why on standard error, unless `--quiet` was given).
+pub fn tool_main<T: AsRef<CommonOptions>>(
     name: &str,
     usage: impl FnOnce() -> String,
     parsed: Result<Command<T>, UsageError>,
     run: impl FnOnce(&T) -> Result<(), Failure>,
 ) -> ExitCode {
-    let failure = match parsed {
+    let (failure, quiet) = match parsed {
         Ok(Command::Help) => {
             println!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Ok(Command::Run(options)) => match run(&options) {
             Ok(()) => return ExitCode::SUCCESS,
-            Err(failure) => failure,
+            Err(failure) => (failure, options.as_ref().quiet),
         },
-        Err(error) => Failure::Usage(error),
+        Err(error) => (Failure::Usage(error), false),
     };
-    eprintln!("{name}: {failure}");
+    if !(quiet && failure.is_runtime()) {
+        eprintln!("{name}: {failure}");
+    }
     failure.exit_code()
 }
 
@@ -57,5 +77,7 @@ pub enum Command<T> {
     Help,
 }
 
+#[cfg(test)]
+mod option_tests;
 #[cfg(test)]
 mod tests;

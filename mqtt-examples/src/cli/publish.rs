@@ -1,8 +1,9 @@
 //! `mqtt-pub`'s command line (mosquitto_pub's options).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use mqtt_client::{PublishProperties, TopicName};
+use mqtt_client::{OptionsBuilder, PublishProperties, TopicName};
 
 use super::common::COMMON_HELP;
 use super::{Arguments, Command, CommonOptions, PropertyTarget, UsageError};
@@ -17,9 +18,11 @@ mqtt-pub: publish one message, a file, standard input or each of its lines (mosq
 
 usage: mqtt-pub [-h host] [-p port] | [-L URL] | [--unix path]
                 -t topic (-m message | -f file | -s | -l | -n)
-                [-q qos] [-r] [-i id | -I id-prefix] [-u user] [-P password] [-k keepalive]
-                [-V 31|311|5] [-D command property value...] [-d]
-                [--cafile file] [--cert file --key file] [--insecure] [--tls-use-os-certs]
+                [-q qos] [-r] [--repeat count [--repeat-delay seconds]] [-M max-in-flight]
+                [-i id | -I id-prefix] [-u user] [-P password] [-k keepalive] [-c] [-x expiry]
+                [-V 31|311|5] [-D command property value...] [-d] [--quiet] [-A address] [--nodelay]
+                [--cafile file | --capath dir] [--cert file --key file] [--insecure]
+                [--tls-use-os-certs] [--tls-version version] [--tls-alpn protocol]
                 [--will-topic topic [--will-payload text] [--will-qos qos] [--will-retain]]
 
  -t, --topic TOPIC    topic to publish to
@@ -30,13 +33,17 @@ usage: mqtt-pub [-h host] [-p port] | [-L URL] | [--unix path]
  -n, --null-message   send a zero-length message
  -r, --retain         retain the message
  -q, --qos 0|1|2      QoS of the messages (default 0)
+     --repeat N       publish the message (-m, -f, -s or -n) N times, each once the one before is done
+     --repeat-delay S wait S seconds (fractions allowed) between repeats
+ -M N                 at most N QoS 1 and 2 messages in flight (default: the client's, 65535)
  -D, --property COMMAND PROPERTY VALUE   MQTT 5.0 property (needs -V 5), e.g.
                       -D publish user-property KEY VALUE, -D publish content-type text/plain,
                       -D connect session-expiry-interval 60; commands: connect, publish, will
 ";
 
 const PUB_HELP_END: &str = "\
-exit codes: 0 done, 1 wrong command line or input file, 2 connection or broker failure";
+exit codes (mosquitto's): 0 done; 1 wrong command line or input file, no connection, or a
+failure; the CONNACK's code when the broker refuses (e.g. 5, or 135 with -V 5)";
 
 /// Where the message comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,12 +71,34 @@ pub struct PubOptions {
     pub message: MessageSource,
     /// `-r`.
     pub retain: bool,
+    /// `--repeat`: how many times the message is published (default 1).
+    pub repeat: u32,
+    /// `--repeat-delay`: the pause between two of them.
+    pub repeat_delay: Duration,
+    /// `-M`: the most QoS 1 and 2 messages in flight at once.
+    pub max_in_flight: Option<u16>,
+}
+
+impl AsRef<CommonOptions> for PubOptions {
+    fn as_ref(&self) -> &CommonOptions {
+        &self.common
+    }
 }
 
 impl PubOptions {
     /// The PUBLISH properties from `-D publish ...`.
     pub fn properties(&self) -> &PublishProperties {
         &self.common.properties.publish
+    }
+
+    /// The client options: the common ones, `-M`, and no reconnection (a publisher that
+    /// lost its broker reports it rather than waits).
+    pub fn client_options(&self) -> Result<OptionsBuilder, UsageError> {
+        let mut builder = self.common.client_options()?.reconnect(false);
+        if let Some(count) = self.max_in_flight {
+            builder = builder.max_in_flight(count);
+        }
+        Ok(builder)
     }
 }
 
@@ -89,6 +118,7 @@ pub fn parse_pub(
     let mut topic = None;
     let mut message = None;
     let mut retain = false;
+    let (mut repeat, mut repeat_delay, mut max_in_flight) = (1, Duration::ZERO, None);
     while let Some(flag) = args.next_flag()? {
         if common.accept(&flag, &mut args, &PUB_PROPERTY_TARGETS)? {
             continue;
@@ -102,6 +132,18 @@ pub fn parse_pub(
             "-r" | "--retain" => {
                 args.switch(&flag)?;
                 retain = true;
+                continue;
+            }
+            "--repeat" => {
+                repeat = args.number(&flag, 1..=u32::MAX)?;
+                continue;
+            }
+            "--repeat-delay" => {
+                repeat_delay = seconds(&flag.name, &args.value(&flag)?)?;
+                continue;
+            }
+            "-M" => {
+                max_in_flight = Some(args.number(&flag, 1..=u16::MAX)?);
                 continue;
             }
             "-m" | "--message" => MessageSource::Text(args.value(&flag)?),
@@ -137,12 +179,32 @@ pub fn parse_pub(
         .map_err(|error| UsageError::new(format!("-t {topic:?}: {error}")))?;
     let message = message
         .ok_or_else(|| UsageError::new("a message is needed: -m text, -f file, -s, -l or -n"))?;
+    if repeat > 1 && message == MessageSource::StdinLines {
+        return Err(UsageError::new(
+            "--repeat repeats one message (-m, -f, -s or -n): not the lines of -l",
+        ));
+    }
     Ok(Command::Run(PubOptions {
         common,
         topic,
         message,
         retain,
+        repeat,
+        repeat_delay,
+        max_in_flight,
     }))
+}
+
+/// A number of seconds, fractions allowed (`0.5`), as a duration.
+fn seconds(what: &str, text: &str) -> Result<Duration, UsageError> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| {
+            UsageError::new(format!(
+                "{what} takes a number of seconds (0 or more, e.g. 0.5), not {text:?}"
+            ))
+        })
 }
 
 /// The error for an option the tool does not know.

@@ -12,7 +12,7 @@ use super::*;
 type Parser<T> = fn(Vec<String>) -> Result<Command<T>, UsageError>;
 
 /// A command line written as one string (words split at white space) or as its words.
-trait CommandLine: std::fmt::Debug {
+pub(super) trait CommandLine: std::fmt::Debug {
     fn words(&self) -> Vec<String>;
 }
 
@@ -44,24 +44,24 @@ fn refused<T: std::fmt::Debug>(parse: Parser<T>, args: &(impl CommandLine + ?Siz
     }
 }
 
-fn publish(args: &(impl CommandLine + ?Sized)) -> PubOptions {
+pub(super) fn publish(args: &(impl CommandLine + ?Sized)) -> PubOptions {
     accepted(parse_pub, args)
 }
 
-fn publish_error(args: &(impl CommandLine + ?Sized)) -> String {
+pub(super) fn publish_error(args: &(impl CommandLine + ?Sized)) -> String {
     refused(parse_pub, args)
 }
 
-fn subscribe(args: &(impl CommandLine + ?Sized)) -> SubOptions {
+pub(super) fn subscribe(args: &(impl CommandLine + ?Sized)) -> SubOptions {
     accepted(parse_sub, args)
 }
 
-fn subscribe_error(args: &(impl CommandLine + ?Sized)) -> String {
+pub(super) fn subscribe_error(args: &(impl CommandLine + ?Sized)) -> String {
     refused(parse_sub, args)
 }
 
 /// The client options `mqtt-pub` would connect with.
-fn client_options(args: &(impl CommandLine + ?Sized)) -> Result<Options, String> {
+pub(super) fn client_options(args: &(impl CommandLine + ?Sized)) -> Result<Options, String> {
     publish(args)
         .common
         .client_options()
@@ -69,7 +69,7 @@ fn client_options(args: &(impl CommandLine + ?Sized)) -> Result<Options, String>
         .map_err(|error| error.to_string())
 }
 
-fn uri(args: &(impl CommandLine + ?Sized)) -> String {
+pub(super) fn uri(args: &(impl CommandLine + ?Sized)) -> String {
     publish(args).common.broker_uri().unwrap()
 }
 
@@ -443,8 +443,11 @@ fn tls_options() {
     assert!(missing.starts_with("TLS: "), "{missing}");
     let half = client_options(&["--cert", cert, "-t", "a", "-n"]).unwrap_err();
     assert_eq!(half, "--cert and --key go together");
-    let plain_url = client_options(&["-L", "mqtt://b/t", "--cafile", ca_file, "-n"]).unwrap_err();
-    assert!(plain_url.contains("TLS"), "{plain_url}");
+    let plain_url = publish_error(&["-L", "mqtt://b/t", "--cafile", ca_file, "-n"]);
+    assert_eq!(
+        plain_url,
+        "the TLS options need an mqtts:// or wss:// broker, not mqtt://b"
+    );
     assert_eq!(
         publish_error("--insecure=no -t a -n"),
         "--insecure takes no value"
@@ -485,7 +488,10 @@ fn topics_of_mqtt_sub() {
     let filters: Vec<&str> = options.filters.iter().map(|f| f.as_str()).collect();
     assert_eq!(filters, ["a/#", "b/+/c", "d"]);
     assert_eq!(options.common.broker_uri().unwrap(), "mqtt://broker");
-    assert_eq!(subscribe_error("-q 1"), "a topic is needed: -t filter");
+    assert_eq!(
+        subscribe_error("-q 1"),
+        "a topic is needed: -t filter (or -U filter)"
+    );
     assert!(subscribe_error("-t a/#/b").starts_with("-t \"a/#/b\": "));
     assert_eq!(subscribe("-t a -q 2").common.qos, QoS::ExactlyOnce);
 }
@@ -494,18 +500,20 @@ fn topics_of_mqtt_sub() {
 fn sub_switches_count_and_timeout() {
     let defaults = subscribe("-t a");
     assert_eq!((defaults.count, defaults.timeout), (None, None));
-    assert!(!defaults.verbose && defaults.newline && !defaults.skip_retained && defaults.clean);
+    assert!(
+        !defaults.verbose && defaults.newline && !defaults.skip_retained && defaults.common.clean
+    );
 
     let options = subscribe("-t a -C 5 -W 10 -v -N -R -c -i me");
     assert_eq!(options.count, Some(5));
     assert_eq!(options.timeout, Some(Duration::from_secs(10)));
-    assert!(options.verbose && !options.newline && options.skip_retained && !options.clean);
+    assert!(options.verbose && !options.newline && options.skip_retained && !options.common.clean);
     let long = subscribe("-t a --count=2 --timeout=1 --verbose --disable-clean-session -I p");
     assert_eq!(
         (long.count, long.timeout),
         (Some(2), Some(Duration::from_secs(1)))
     );
-    assert!(long.verbose && !long.clean);
+    assert!(long.verbose && !long.common.clean);
 
     assert_eq!(
         subscribe_error("-t a -C 0"),

@@ -1,17 +1,23 @@
-//! [`TlsConfig`]: trust roots, client certificate, ALPN, SNI, and the explicit opt-out of
-//! certificate checks, turned into a rustls `ClientConfig`.
+//! [`TlsConfig`]: trust roots, client certificate (its key encrypted or not), ALPN, SNI, the
+//! oldest TLS version, and the explicit opt-outs of checks, turned into a rustls
+//! `ClientConfig`.
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::{self, PemObject};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::sign::SingleCertAndKey;
 use rustls::{ClientConfig, RootCertStore};
 
-use super::TlsError;
-use super::danger::AcceptAnyServerCertificate;
+use super::ca_dir::certificates_in_dir;
+use super::client_identity::certified_key;
+use super::client_key::private_key_from_pem;
+use super::danger::RelaxedServerVerifier;
+use super::{TlsError, TlsVersion};
 
 /// What a TLS connection trusts and presents; [`TlsConfig::build`] turns it into a rustls
 /// [`ClientConfig`], and [`TlsConnector::new`](super::TlsConnector::new) into a connector.
@@ -19,8 +25,17 @@ use super::danger::AcceptAnyServerCertificate;
 /// By default the server's certificate is checked against the operating system's
 /// certificate authorities (feature `native-roots`, on by default) and Mozilla's
 /// (feature `webpki-roots`, off by default), plus any added with
-/// [`add_ca_pem`](Self::add_ca_pem). Checks stay on unless
-/// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs) is called.
+/// [`add_ca_pem`](Self::add_ca_pem) (or a directory of them,
+/// [`add_ca_pem_dir`](Self::add_ca_pem_dir)). Checks stay on unless
+/// [`danger_accept_any_hostname`](Self::danger_accept_any_hostname) (the name only) or
+/// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs) (everything) is called.
+///
+/// A client key may be encrypted PKCS#8 ([`client_cert_pem_with_password`]); a client
+/// certificate may be X.509 v1 (rustls itself reads only v3: see
+/// [`client_cert`](Self::client_cert)). [`min_protocol_version`](Self::min_protocol_version)
+/// refuses TLS 1.2.
+///
+/// [`client_cert_pem_with_password`]: Self::client_cert_pem_with_password
 ///
 /// ```
 /// use mqtt_transport::tls::TlsConfig;
@@ -50,6 +65,8 @@ pub struct TlsConfig {
     client_identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
     alpn_protocols: Vec<Vec<u8>>,
     sni: bool,
+    min_version: TlsVersion,
+    check_hostname: bool,
     accept_invalid_certs: bool,
     provider: Option<Arc<CryptoProvider>>,
 }
@@ -65,6 +82,8 @@ impl Default for TlsConfig {
             client_identity: None,
             alpn_protocols: Vec::new(),
             sni: true,
+            min_version: TlsVersion::default(),
+            check_hostname: true,
             accept_invalid_certs: false,
             provider: None,
         }
@@ -84,6 +103,8 @@ impl fmt::Debug for TlsConfig {
             .field("client_certificate", &self.client_identity.is_some())
             .field("alpn_protocols", &self.alpn_protocols)
             .field("sni", &self.sni)
+            .field("min_version", &self.min_version)
+            .field("check_hostname", &self.check_hostname)
             .field("accept_invalid_certs", &self.accept_invalid_certs)
             .finish_non_exhaustive()
     }
@@ -146,6 +167,15 @@ impl TlsConfig {
         self.add_ca_pem(&pem)
     }
 
+    /// Trusts every certificate authority in the PEM files directly in the directory `dir`
+    /// (OpenSSL's `capath`, mosquitto's `--capath`). Every file is read, whatever its name
+    /// (no `openssl rehash` needed); files without a readable certificate are skipped; a
+    /// directory without any certificate is an error ([`TlsError::NoCaInDirectory`]).
+    pub fn add_ca_pem_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, TlsError> {
+        self.added_roots.extend(certificates_in_dir(dir.as_ref())?);
+        Ok(self)
+    }
+
     /// Trusts one certificate authority given in DER.
     pub fn add_ca_der(mut self, certificate: CertificateDer<'static>) -> Self {
         self.added_roots.push(certificate);
@@ -153,16 +183,37 @@ impl TlsConfig {
     }
 
     /// Presents a client certificate (mutual TLS): `cert_chain_pem` holds the certificate,
-    /// then any intermediates; `key_pem` its private key (PKCS#8, PKCS#1 or SEC1).
+    /// then any intermediates; `key_pem` its private key (PKCS#8, PKCS#1 or SEC1). An
+    /// encrypted key needs [`client_cert_pem_with_password`](Self::client_cert_pem_with_password)
+    /// ([`TlsError::KeyNeedsPassword`] here).
     pub fn client_cert_pem(self, cert_chain_pem: &[u8], key_pem: &[u8]) -> Result<Self, TlsError> {
+        self.client_identity_pem(cert_chain_pem, key_pem, None)
+    }
+
+    /// Like [`client_cert_pem`](Self::client_cert_pem), with the key encrypted as PKCS#8
+    /// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, as `openssl pkcs8 -topk8` and
+    /// `openssl genpkey -aes256` write it: PBES2 with PBKDF2 or scrypt, and AES-CBC or
+    /// AES-GCM), decrypted here with `password`. A key that is not encrypted is used as
+    /// it is. A wrong password is [`TlsError::KeyDecryption`]; OpenSSL's legacy encryption
+    /// (`Proc-Type: 4,ENCRYPTED`) is [`TlsError::LegacyEncryptedKey`], with the command that
+    /// converts it.
+    pub fn client_cert_pem_with_password(
+        self,
+        cert_chain_pem: &[u8],
+        key_pem: &[u8],
+        password: impl AsRef<[u8]>,
+    ) -> Result<Self, TlsError> {
+        self.client_identity_pem(cert_chain_pem, key_pem, Some(password.as_ref()))
+    }
+
+    fn client_identity_pem(
+        self,
+        cert_chain_pem: &[u8],
+        key_pem: &[u8],
+        password: Option<&[u8]>,
+    ) -> Result<Self, TlsError> {
         let chain = certificates_from_pem(cert_chain_pem, "client certificate")?;
-        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|error| match error {
-            pem::Error::NoItemsFound => TlsError::NoPrivateKey,
-            source => TlsError::InvalidPem {
-                what: "client key",
-                source,
-            },
-        })?;
+        let key = private_key_from_pem(key_pem, password)?;
         Ok(self.client_cert(chain, key))
     }
 
@@ -177,7 +228,31 @@ impl TlsConfig {
         self.client_cert_pem(&chain, &key)
     }
 
+    /// Presents the client certificate and the encrypted key in the PEM files at the given
+    /// paths, the key decrypted with `password` (see
+    /// [`client_cert_pem_with_password`](Self::client_cert_pem_with_password)).
+    pub fn client_cert_pem_files_with_password(
+        self,
+        cert_chain_path: impl AsRef<Path>,
+        key_path: impl AsRef<Path>,
+        password: impl AsRef<[u8]>,
+    ) -> Result<Self, TlsError> {
+        let chain = read_file(cert_chain_path.as_ref(), "client certificate")?;
+        let key = read_file(key_path.as_ref(), "client key")?;
+        self.client_cert_pem_with_password(&chain, &key, password)
+    }
+
     /// Presents a client certificate chain and key given in DER.
+    ///
+    /// The certificate may be X.509 v1 (or v2): rustls's own check that the key belongs to
+    /// the certificate reads v3 only, so for older ones [`build`](Self::build) compares the
+    /// public keys itself, then hands the pair to rustls, which sends the certificate as it
+    /// is. Brokers built on OpenSSL (mosquitto) accept v1 client certificates; brokers built
+    /// on rustls refuse them (webpki reads v3 only), with a TLS alert that shows as
+    /// [`TlsError::ClientCertificateRejected`]. A v1 *server* certificate is refused by this
+    /// client for the same reason, whatever is configured, except with
+    /// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs); a v1 *CA*
+    /// certificate is a usable root.
     pub fn client_cert(
         mut self,
         cert_chain: Vec<CertificateDer<'static>>,
@@ -205,6 +280,14 @@ impl TlsConfig {
         self
     }
 
+    /// The oldest TLS version to accept (default: [`TlsVersion::Tls12`], so TLS 1.2 or 1.3).
+    /// [`TlsVersion::Tls13`] refuses a broker that speaks only TLS 1.2. rustls has nothing
+    /// older than 1.2 to offer.
+    pub fn min_protocol_version(mut self, version: TlsVersion) -> Self {
+        self.min_version = version;
+        self
+    }
+
     /// Uses this rustls crypto provider rather than the default (ring with the `ring`
     /// feature, else the process-wide default).
     pub fn crypto_provider(mut self, provider: Arc<CryptoProvider>) -> Self {
@@ -221,25 +304,51 @@ impl TlsConfig {
         self
     }
 
+    /// **Turns off the check of the server's host name only** (mosquitto's `--insecure`):
+    /// the certificate must still chain to a trusted CA, be within its dates and be meant
+    /// for a server, but may be for any name. For a broker reached by an address its
+    /// certificate does not name; better, name the one it does carry with
+    /// [`TlsConnector::server_name`](super::TlsConnector::server_name), which keeps the check.
+    /// Anyone holding *any* certificate from a trusted CA can impersonate the broker, so
+    /// trust a private CA only ([`builtin_roots(false)`](Self::builtin_roots)) with it.
+    pub fn danger_accept_any_hostname(mut self) -> Self {
+        self.check_hostname = false;
+        self
+    }
+
     /// Builds the rustls configuration: loads the roots, checks the client identity.
     pub fn build(&self) -> Result<Arc<ClientConfig>, TlsError> {
         let provider = self.crypto_provider_or_default()?;
         let builder = ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
+            .with_protocol_versions(self.min_version.allowed())
             .map_err(TlsError::Config)?;
         let builder = if self.accept_invalid_certs {
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCertificate::new(
-                    provider,
+                .with_custom_certificate_verifier(Arc::new(RelaxedServerVerifier::accept_anything(
+                    provider.clone(),
+                )))
+        } else if !self.check_hostname {
+            let verifier = WebPkiServerVerifier::builder_with_provider(
+                Arc::new(self.trust_roots()?),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|error| TlsError::Config(rustls::Error::General(error.to_string())))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(RelaxedServerVerifier::accept_any_name(
+                    provider.clone(),
+                    verifier,
                 )))
         } else {
             builder.with_root_certificates(self.trust_roots()?)
         };
         let mut config = match &self.client_identity {
-            Some((chain, key)) => builder
-                .with_client_auth_cert(chain.clone(), key.clone_key())
-                .map_err(TlsError::InvalidClientIdentity)?,
+            Some((chain, key)) => {
+                let identity = certified_key(chain.clone(), key.clone_key(), &provider)?;
+                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(identity)))
+            }
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = self.alpn_protocols.clone();

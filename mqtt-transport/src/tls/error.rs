@@ -72,6 +72,37 @@ pub enum TlsError {
     /// PEM text with no private key section.
     #[error("no private key found in the client key PEM (expected PKCS#8, PKCS#1 or SEC1)")]
     NoPrivateKey,
+    /// The client key is an encrypted PKCS#8 key (`ENCRYPTED PRIVATE KEY`) and no password
+    /// was given.
+    #[error(
+        "the client key is encrypted: give its password \
+         (TlsConfig::client_cert_pem_with_password)"
+    )]
+    KeyNeedsPassword,
+    /// The encrypted client key could not be decrypted: a wrong password, an encryption
+    /// scheme not supported (PBES2 with PBKDF2 or scrypt and AES is), or a damaged key.
+    #[error(
+        "could not decrypt the client key (wrong password, or an unsupported or damaged \
+         encrypted key): {reason}"
+    )]
+    KeyDecryption {
+        /// What the PKCS#8 decoder said.
+        reason: String,
+    },
+    /// The client key is encrypted the way OpenSSL's "traditional" format does it
+    /// (`Proc-Type: 4,ENCRYPTED` inside a `RSA PRIVATE KEY` or `EC PRIVATE KEY` section),
+    /// which only OpenSSL reads.
+    #[error(
+        "the client key is encrypted in OpenSSL's legacy format (Proc-Type: 4,ENCRYPTED); \
+         convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -in old.key -out new.key"
+    )]
+    LegacyEncryptedKey,
+    /// A CA directory (`add_ca_pem_dir`) in which no file holds a certificate.
+    #[error("no CA certificate found in the directory {path}")]
+    NoCaInDirectory {
+        /// The directory.
+        path: PathBuf,
+    },
     /// A CA certificate that cannot serve as a trust anchor.
     #[error("CA certificate number {number} is not usable as a trust anchor: {source}")]
     InvalidCaCertificate {
@@ -162,6 +193,14 @@ pub enum TlsError {
     /// The server does not speak any of the ALPN protocols we offered.
     #[error("the server supports none of the ALPN protocols offered")]
     AlpnRefused,
+    /// The server speaks none of the TLS versions we allow (its alert "protocol version"):
+    /// a broker older than TLS 1.2, or one that speaks TLS 1.2 only to a client that
+    /// asks for 1.3 ([`TlsConfig::min_protocol_version`](super::TlsConfig::min_protocol_version)).
+    #[error(
+        "the server speaks none of the TLS versions allowed (TLS 1.2 and 1.3, or 1.3 only \
+         with TlsConfig::min_protocol_version)"
+    )]
+    NoCommonVersion,
     /// The server refused the handshake with an alert.
     #[error("the server refused the TLS handshake (alert {alert:?})")]
     HandshakeRefused {
@@ -332,6 +371,7 @@ fn from_alert(alert: AlertDescription) -> TlsError {
         | AlertDescription::UnknownCA
         | AlertDescription::AccessDenied => TlsError::ClientCertificateRejected { alert },
         AlertDescription::NoApplicationProtocol => TlsError::AlpnRefused,
+        AlertDescription::ProtocolVersion => TlsError::NoCommonVersion,
         alert => TlsError::HandshakeRefused { alert },
     }
 }

@@ -4,6 +4,10 @@
 
 #[cfg(feature = "ring")]
 pub mod certs;
+#[cfg(feature = "ring")]
+pub mod crafted_keys;
+#[cfg(feature = "ring")]
+pub mod echo;
 pub mod mosquitto;
 pub mod mqtt;
 pub mod servers;

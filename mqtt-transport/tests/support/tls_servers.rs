@@ -45,6 +45,17 @@ pub fn tls_server_config(
     Arc::new(config)
 }
 
+/// A TLS server configuration presenting `identity` that speaks TLS 1.2 only.
+pub fn tls12_only_server_config(identity: &Identity) -> Arc<ServerConfig> {
+    let config = ServerConfig::builder_with_provider(ring())
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(identity.chain(), identity.key_der())
+        .unwrap();
+    Arc::new(config)
+}
+
 /// A TLS server that echoes what each client sends.
 pub async fn tls_echo_server(config: Arc<ServerConfig>) -> TestServer {
     let acceptor = TlsAcceptor::from(config);
