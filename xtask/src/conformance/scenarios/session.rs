@@ -21,7 +21,9 @@ use crate::conformance::proxy::Direction;
 /// Scenario `zero-length-id`: 3.1.1: accepted with clean session, refused (return code 2)
 /// without; 5.0: accepted, and the assigned client identifier is reported to the user.
 pub async fn zero_length_id(ctx: Ctx) -> Outcome {
-    let clean = Peer::connect(ctx.options("")?.id("").clean(true)).await?;
+    // Reconnecting: rumqttd 0.20 now and then drops a connection before its CONNACK (seen
+    // once in three full runs, never alone); what is checked here is the empty id.
+    let clean = Peer::connect(ctx.reconnecting("")?.id("").clean(true)).await?;
     if ctx.version.is_v5() {
         let assigned = clean.connected.assigned_client_id.clone();
         ensure!(
