@@ -39,17 +39,23 @@ fn the_blocking_connect_fails_the_same_way() {
     assert!(is_unreachable(&error), "{error}");
 }
 
+/// `Client::connect` to a scripted broker that answers its CONNECT with `code`.
+async fn connect_answered(code: ConnectReasonCode) -> Result<Client, ClientError> {
+    let broker = ScriptedBroker::bind(mqtt_client::ProtocolVersion::V3_1_1).await;
+    let options = Options::builder().uri(broker.uri()).build().unwrap();
+    let connecting = smol::spawn(Client::connect(options));
+    let mut peer = broker.accept().await;
+    assert!(matches!(peer.next_packet().await, Packet::Connect(_)));
+    peer.send(ConnAck::new(code)).await;
+    within(connecting).await
+}
+
 #[test]
 fn connect_refused_by_the_broker_says_why() {
     smol::block_on(async {
-        let broker = ScriptedBroker::bind(mqtt_client::ProtocolVersion::V3_1_1).await;
-        let options = Options::builder().uri(broker.uri()).build().unwrap();
-        let connecting = smol::spawn(Client::connect(options));
-        let mut peer = broker.accept().await;
-        assert!(matches!(peer.next_packet().await, Packet::Connect(_)));
-        peer.send(ConnAck::new(ConnectReasonCode::NotAuthorized))
-            .await;
-        let error = within(connecting).await.unwrap_err();
+        let error = connect_answered(ConnectReasonCode::NotAuthorized)
+            .await
+            .unwrap_err();
         let ClientError::ConnectionRefused(connack) = error else {
             panic!("refused expected, got {error}");
         };
@@ -60,13 +66,7 @@ fn connect_refused_by_the_broker_says_why() {
 #[test]
 fn connect_returns_a_connected_client() {
     smol::block_on(async {
-        let broker = ScriptedBroker::bind(mqtt_client::ProtocolVersion::V3_1_1).await;
-        let options = Options::builder().uri(broker.uri()).build().unwrap();
-        let connecting = smol::spawn(Client::connect(options));
-        let mut peer = broker.accept().await;
-        assert!(matches!(peer.next_packet().await, Packet::Connect(_)));
-        peer.send(ConnAck::new(ConnectReasonCode::Success)).await;
-        let client = within(connecting).await.unwrap();
+        let client = connect_answered(ConnectReasonCode::Success).await.unwrap();
         assert!(client.is_connected());
         assert!(matches!(client.state(), ConnectionState::Connected));
         assert_eq!(client.stats().reconnects, 0);

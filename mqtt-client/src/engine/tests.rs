@@ -129,6 +129,26 @@ impl Harness {
     }
 }
 
+/// A publish command for `topic` at `qos`, and where its answer arrives.
+fn publish_command(
+    topic: &str,
+    payload: impl Into<bytes::Bytes>,
+    qos: QoS,
+) -> (
+    Box<PublishCommand>,
+    oneshot::Receiver<Result<Published, ClientError>>,
+) {
+    let (reply, answer) = oneshot::channel();
+    let topic = TopicName::try_from(topic).unwrap();
+    let command = Box::new(PublishCommand {
+        id: 1,
+        publish: Publish::new(topic, payload, qos),
+        reply,
+        accepted: None,
+    });
+    (command, answer)
+}
+
 fn message(topic: &str, retain: bool) -> Packet {
     let mut publish = Publish::new(TopicName::try_from(topic).unwrap(), "m", QoS::AtMostOnce);
     publish.retain = retain;
@@ -246,15 +266,7 @@ fn a_dead_link_is_found_within_one_and_a_half_keep_alive_and_dropped_with_its_un
     let mut harness = Harness::with(options(ProtocolVersion::V3_1_1, 10));
     harness.connect();
     let last_received = harness.now;
-    let (reply, _answer) = oneshot::channel();
-    let topic = TopicName::try_from("flood").unwrap();
-    let publish = Publish::new(topic, vec![0; 100], QoS::AtLeastOnce);
-    let command = Box::new(PublishCommand {
-        id: 1,
-        publish,
-        reply,
-        accepted: None,
-    });
+    let (command, _answer) = publish_command("flood", vec![0; 100], QoS::AtLeastOnce);
     harness.engine.publish(command, harness.now);
     // Nothing comes back: the keep-alive timer ends the connection.
     let mut out = OutBuffer::new();
@@ -355,14 +367,7 @@ fn only_use_another_server_and_server_moved_redirect() {
 fn requests_made_before_any_connection_fail_after_the_connect_timeout() {
     let mut harness = Harness::new(ProtocolVersion::V3_1_1);
     let mut subscribed = harness.subscribe("a");
-    let (reply, mut published) = oneshot::channel();
-    let topic = TopicName::try_from("a").unwrap();
-    let command = Box::new(PublishCommand {
-        id: 1,
-        publish: Publish::new(topic, "x", QoS::AtLeastOnce),
-        reply,
-        accepted: None,
-    });
+    let (command, mut published) = publish_command("a", "x", QoS::AtLeastOnce);
     harness.engine.publish(command, harness.now);
     let Next::Connect(_) = harness.engine.next_attempt(true) else {
         panic!("an attempt was expected");
@@ -399,14 +404,7 @@ fn requests_made_before_any_connection_fail_after_the_connect_timeout() {
 fn a_qos0_publish_is_done_once_its_bytes_are_written() {
     let mut harness = Harness::new(ProtocolVersion::V3_1_1);
     harness.connect();
-    let (reply, mut answer) = oneshot::channel();
-    let topic = TopicName::try_from("t").unwrap();
-    let command = Box::new(PublishCommand {
-        id: 1,
-        publish: Publish::new(topic, "x", QoS::AtMostOnce),
-        reply,
-        accepted: None,
-    });
+    let (command, mut answer) = publish_command("t", "x", QoS::AtMostOnce);
     harness.engine.publish(command, harness.now);
     assert!(matches!(answer.try_recv(), Ok(None)), "not written yet");
     let mut out = OutBuffer::new();
@@ -424,14 +422,7 @@ fn a_qos0_publish_is_done_once_its_bytes_are_written() {
 fn a_qos1_publish_is_done_with_its_puback() {
     let mut harness = Harness::new(ProtocolVersion::V3_1_1);
     harness.connect();
-    let (reply, mut answer) = oneshot::channel();
-    let topic = TopicName::try_from("t").unwrap();
-    let command = Box::new(PublishCommand {
-        id: 1,
-        publish: Publish::new(topic, "x", QoS::AtLeastOnce),
-        reply,
-        accepted: None,
-    });
+    let (command, mut answer) = publish_command("t", "x", QoS::AtLeastOnce);
     harness.engine.publish(command, harness.now);
     let Some(Packet::Publish(sent)) = harness.next_packet() else {
         panic!("PUBLISH expected");

@@ -21,7 +21,11 @@ fn persistent(version: mqtt_codec::ProtocolVersion) -> SessionConfig {
 /// A session with, in order of sending: QoS 1 "a" (id 1), QoS 2 "b" (id 2, PUBREC'd so
 /// PUBREL sent), QoS 2 "c" (id 3), QoS 1 "d" (id 4, acknowledged).
 fn with_unfinished_exchanges(version: mqtt_codec::ProtocolVersion) -> Harness {
-    let mut h = Harness::new(persistent(version));
+    unfinished_exchanges(Harness::new(persistent(version)))
+}
+
+/// `h`'s session connected anew, with the exchanges of [`with_unfinished_exchanges`].
+fn unfinished_exchanges(mut h: Harness) -> Harness {
     h.session.connect(h.now).unwrap();
     h.sent();
     // A 5.0 session not known to the client must start clean; for 3.1.1 the same flag.
@@ -269,20 +273,7 @@ fn a_subscription_the_server_refuses_to_restore_is_no_longer_listed() {
 fn a_restarted_process_resumes_from_its_journal() {
     shows!("3.1.1", "MQTT-4.1.0-1"; "5.0", "MQTT-3.1.2-23");
     let path = fresh_store_path("restart.journal");
-    let mut h = Harness::on_journal(persistent(V5), &path, false);
-    h.reconnect(connack_ok(false));
-    h.publish_all(
-        "t",
-        &[
-            ("a", QoS::AtLeastOnce),
-            ("b", QoS::ExactlyOnce),
-            ("c", QoS::ExactlyOnce),
-            ("d", QoS::AtLeastOnce),
-        ],
-    );
-    h.sent();
-    h.broker(PubRec::new(id(2))).unwrap();
-    h.broker(PubAck::new(id(4))).unwrap();
+    let mut h = unfinished_exchanges(Harness::on_journal(persistent(V5), &path, false));
     h.receive("in", "x", QoS::ExactlyOnce, Some(77));
     h.sent();
     drop(h);
