@@ -192,9 +192,14 @@ fn probe_versions(endpoints: &[Endpoint]) -> Vec<(Version, String)> {
             let endpoint = endpoints
                 .iter()
                 .find(|e| e.transport == Transport::Tcp && e.serves(version))?;
-            brokers::probe::accepts(endpoint, version)
-                .err()
-                .map(|answer| (version, answer))
+            // rumqttd 0.20 now and then closes a fresh connection before any CONNACK (seen
+            // once in three full runs): a version counts as refused when three tries agree.
+            let mut answer = brokers::probe::accepts(endpoint, version).err()?;
+            for _ in 1..3 {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                answer = brokers::probe::accepts(endpoint, version).err()?;
+            }
+            Some((version, answer))
         })
         .collect()
 }
