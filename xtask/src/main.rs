@@ -4,7 +4,7 @@
 //!
 //! - `cargo xtask conformance`: the interoperability matrix against real brokers
 //!   ([`conformance`]);
-//! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`bench`]);
+//! - `cargo xtask bench`: end-to-end benchmarks side by side with rumqttc ([`mod@bench`]);
 //! - `cargo xtask durability`: what the session journal costs, with and without `fsync`
 //!   ([`durability`]);
 //! - `cargo xtask chaos`: the client under faults: cuts, kills, corruption ([`chaos`]).
