@@ -15,6 +15,7 @@ mod bench;
 mod chaos;
 mod conformance;
 mod durability;
+mod results_files;
 
 const USAGE: &str = "usage: cargo xtask <task> [options]
 

@@ -119,11 +119,17 @@ impl Harness {
         answer
     }
 
+    /// The SUBSCRIBE the engine just wrote.
+    fn sent_subscribe(&mut self) -> mqtt_codec::Subscribe {
+        match self.next_packet() {
+            Some(Packet::Subscribe(subscribe)) => subscribe,
+            other => panic!("SUBSCRIBE expected, got {other:?}"),
+        }
+    }
+
     /// The SUBSCRIBE just sent, answered with success for every filter.
     fn grant_subscribe(&mut self) {
-        let Some(Packet::Subscribe(subscribe)) = self.next_packet() else {
-            panic!("SUBSCRIBE expected");
-        };
+        let subscribe = self.sent_subscribe();
         let codes = vec![SubscribeReasonCode::GrantedQoS1; subscribe.filters.len()];
         self.receive(&[SubAck::new(subscribe.packet_id, codes).into()]);
     }
@@ -170,9 +176,7 @@ fn messages_of_a_dropped_subscription_go_to_the_events_stream() {
     let mut events = harness.events();
     harness.connect();
     let mut answer = harness.subscribe("retained/#");
-    let Some(Packet::Subscribe(subscribe)) = harness.next_packet() else {
-        panic!("SUBSCRIBE expected");
-    };
+    let subscribe = harness.sent_subscribe();
     // Retained messages come before the SUBACK, in the same read.
     harness.receive(&[
         message("retained/1", true),
@@ -194,9 +198,7 @@ fn messages_of_a_subscribe_whose_caller_gave_up_go_to_the_events_stream() {
     let mut harness = Harness::new(ProtocolVersion::V3_1_1);
     harness.connect();
     let answer = harness.subscribe("retained/#");
-    let Some(Packet::Subscribe(subscribe)) = harness.next_packet() else {
-        panic!("SUBSCRIBE expected");
-    };
+    let subscribe = harness.sent_subscribe();
     harness.receive(&[message("retained/1", true)]);
     drop(answer);
     harness.receive(&[
@@ -216,9 +218,7 @@ fn subscribing_again_to_a_filter_delivers_each_message_once() {
     harness.grant_subscribe();
     let mut first = first.try_recv().unwrap().unwrap().unwrap();
     let mut second = harness.subscribe("a/#");
-    let Some(Packet::Subscribe(subscribe)) = harness.next_packet() else {
-        panic!("SUBSCRIBE expected");
-    };
+    let subscribe = harness.sent_subscribe();
     // The broker replaced its subscription: it sends the retained messages once.
     harness.receive(&[
         message("a/1", true),
@@ -245,9 +245,7 @@ fn a_refused_subscribe_again_leaves_the_filter_with_its_stream() {
     harness.grant_subscribe();
     let mut first = first.try_recv().unwrap().unwrap().unwrap();
     let mut second = harness.subscribe("a/#");
-    let Some(Packet::Subscribe(subscribe)) = harness.next_packet() else {
-        panic!("SUBSCRIBE expected");
-    };
+    let subscribe = harness.sent_subscribe();
     harness.receive(&[SubAck::new(
         subscribe.packet_id,
         vec![SubscribeReasonCode::NotAuthorized],

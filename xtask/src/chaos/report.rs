@@ -199,15 +199,12 @@ pub fn write(outcomes: &[Outcome], command: &str, total: Duration) -> std::io::R
         .parent()
         .map_or_else(|| PathBuf::from("target"), |root| root.join("target"))
         .join("chaos");
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("results.md"), markdown(outcomes, command, total))?;
     let json = json!({
         "command": command,
         "duration_ms": total.as_millis() as u64,
         "passed": outcomes.iter().all(Outcome::passed),
         "tests": outcomes.iter().map(Outcome::to_json).collect::<Vec<_>>(),
     });
-    let text = serde_json::to_string_pretty(&json).map_err(std::io::Error::other)?;
-    std::fs::write(dir.join("results.json"), text)?;
+    crate::results_files::write(&dir, &json, &markdown(outcomes, command, total))?;
     Ok(dir)
 }

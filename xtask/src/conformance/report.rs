@@ -223,13 +223,7 @@ impl Report {
 
     /// Writes `results.json` and `results.md` into `dir` (created if missing).
     pub fn write(&self, dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
-        std::fs::create_dir_all(dir)?;
-        let json_path = dir.join("results.json");
-        let markdown_path = dir.join("results.md");
-        let json = serde_json::to_string_pretty(&self.json()).map_err(std::io::Error::other)?;
-        std::fs::write(&json_path, json + "\n")?;
-        std::fs::write(&markdown_path, self.markdown())?;
-        Ok((json_path, markdown_path))
+        crate::results_files::write(dir, &self.json(), &self.markdown())
     }
 }
 
