@@ -30,7 +30,7 @@ impl Default for Reconnect {
 ///
 /// ```
 /// use std::time::Duration;
-/// use mqtt_client::Backoff;
+/// use mqtt_kit_client::Backoff;
 ///
 /// let backoff = Backoff::default();
 /// // With the random part at 0, the plain doubling: 1 s, 2 s, 4 s... capped at 120 s.

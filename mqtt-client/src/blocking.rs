@@ -2,7 +2,7 @@
 //! its own, and every call blocks until it is done.
 //!
 //! ```no_run
-//! use mqtt_client::{Options, QoS, blocking};
+//! use mqtt_kit_client::{Options, QoS, blocking};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let options = Options::builder().uri("mqtt://localhost:1883").build()?;
@@ -23,7 +23,7 @@ use std::time::Duration;
 use async_io::Timer;
 use bytes::Bytes;
 use futures_lite::future;
-use mqtt_codec::{Publish, QoS, UnsubAck};
+use mqtt_kit_codec::{Publish, QoS, UnsubAck};
 
 use crate::client::{DisconnectOptions, PublishHandle};
 use crate::error::ClientError;

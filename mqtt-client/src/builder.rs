@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mqtt_codec::bytestring::ByteString;
-use mqtt_codec::{ConnectProperties, ProtocolVersion, Will};
-use mqtt_session::{
+use mqtt_kit_codec::bytestring::ByteString;
+use mqtt_kit_codec::{ConnectProperties, ProtocolVersion, Will};
+use mqtt_kit_session::{
     AckMode, Authenticator, Journal, LostSessionPolicy, QueueFullPolicy, SessionConfig,
 };
-use mqtt_transport::{BrokerAddress, Connector, DefaultConnector};
+use mqtt_kit_transport::{BrokerAddress, Connector, DefaultConnector};
 
 use crate::backoff::{Backoff, Reconnect, Sleeper, TimerSleeper};
 use crate::error::OptionsError;
@@ -26,7 +26,7 @@ mod will;
 /// | option | default |
 /// | --- | --- |
 /// | [`uri`](Self::uri) (and [`add_uri`](Self::add_uri) to fail over) | none: required |
-/// | [`id`](Self::id) | generated: `mqtt-rs-` and 12 random hex digits |
+/// | [`id`](Self::id) | generated: `mqtt-kit-` and 12 random hex digits |
 /// | [`clean`](Self::clean) | `true` |
 /// | [`username`](Self::username), [`password`](Self::password) | none |
 /// | [`keep_alive`](Self::keep_alive) | 60 s |
@@ -42,7 +42,7 @@ mod will;
 /// | [`empty_state_may_resume`](Self::empty_state_may_resume) | `true`: a new client may take over the broker's session |
 ///
 /// ```
-/// use mqtt_client::{Options, OptionsError, ProtocolVersion};
+/// use mqtt_kit_client::{Options, OptionsError, ProtocolVersion};
 ///
 /// let options = Options::builder()
 ///     .uri("mqtt://localhost:1883")
@@ -71,7 +71,7 @@ pub struct OptionsBuilder {
     will_error: Option<OptionsError>,
     version: ProtocolVersion,
     #[cfg(feature = "tls")]
-    tls: Option<mqtt_transport::tls::TlsConfig>,
+    tls: Option<mqtt_kit_transport::tls::TlsConfig>,
     reconnect: Reconnect,
     connector: Option<Arc<dyn Connector>>,
     sleeper: Arc<dyn Sleeper>,
@@ -172,7 +172,7 @@ impl OptionsBuilder {
         self
     }
 
-    /// The client identifier. Default: generated (`mqtt-rs-` and 12 random hex digits). An
+    /// The client identifier. Default: generated (`mqtt-kit-` and 12 random hex digits). An
     /// empty one asks the broker to assign one (3.1.1: only with a clean session).
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
@@ -222,7 +222,7 @@ impl OptionsBuilder {
     /// TLS settings for `mqtts://` and `wss://` addresses (certificate authorities, client
     /// certificate, ALPN...). Without it, the system's certificate authorities are trusted.
     #[cfg(feature = "tls")]
-    pub fn tls(mut self, tls: mqtt_transport::tls::TlsConfig) -> Self {
+    pub fn tls(mut self, tls: mqtt_kit_transport::tls::TlsConfig) -> Self {
         self.tls = Some(tls);
         self
     }
@@ -441,7 +441,7 @@ impl OptionsBuilder {
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let dir = std::env::temp_dir().join(format!("mqtt-journal-doc-{}", std::process::id()));
     /// # std::fs::create_dir_all(&dir)?;
-    /// use mqtt_client::{Journal, Options};
+    /// use mqtt_kit_client::{Journal, Options};
     /// let journal = Journal::open(dir.join("meter-17.journal"), true)?;
     /// if let Some(torn) = journal.torn_tail() {
     ///     eprintln!("the last write before a crash was incomplete and is dropped: {torn}");
@@ -548,7 +548,7 @@ impl OptionsBuilder {
                     if !brokers.iter().any(BrokerAddress::uses_tls) {
                         return Err(OptionsError::TlsWithoutTlsAddress);
                     }
-                    let tls = mqtt_transport::tls::TlsConnector::new(tls)
+                    let tls = mqtt_kit_transport::tls::TlsConnector::new(tls)
                         .map_err(|error| OptionsError::Tls(error.to_string()))?;
                     connector = connector.tls(tls);
                 }
@@ -597,7 +597,7 @@ impl OptionsBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqtt_codec::{QoS, TopicName, WillProperties};
+    use mqtt_kit_codec::{QoS, TopicName, WillProperties};
 
     fn builder() -> OptionsBuilder {
         OptionsBuilder::default().uri("mqtt://127.0.0.1:1883")
@@ -609,7 +609,7 @@ mod tests {
         assert_eq!(options.version(), ProtocolVersion::V3_1_1);
         assert_eq!(options.keep_alive(), 60);
         assert!(options.clean());
-        assert!(options.id().starts_with("mqtt-rs-"));
+        assert!(options.id().starts_with("mqtt-kit-"));
         assert_eq!(options.id().len(), 20);
         assert_eq!(options.reconnect(), &Reconnect::Backoff(Backoff::default()));
         assert_eq!(options.brokers().len(), 1);
@@ -678,7 +678,7 @@ mod tests {
     #[cfg(feature = "tls")]
     #[test]
     fn tls_settings_need_a_tls_address_and_no_custom_connector() {
-        use mqtt_transport::tls::TlsConfig;
+        use mqtt_kit_transport::tls::TlsConfig;
         let plain = builder().tls(TlsConfig::new()).build();
         assert_eq!(plain.unwrap_err(), OptionsError::TlsWithoutTlsAddress);
         let custom = OptionsBuilder::default()

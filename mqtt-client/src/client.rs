@@ -8,11 +8,11 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_channel::oneshot;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     AckProperties, DisconnectProperties, DisconnectReasonCode, ProtocolVersion, PubAckReasonCode,
     Publish, QoS, TopicFilter, TopicName, UnsubAck, UnsubscribeProperties,
 };
-use mqtt_session::AckToken;
+use mqtt_kit_session::AckToken;
 
 use crate::driver::Driver;
 use crate::error::ClientError;
@@ -75,7 +75,7 @@ pub(crate) struct PublishCommand {
 /// publishes in flight first.
 ///
 /// ```
-/// use mqtt_client::{DisconnectOptions, DisconnectReasonCode};
+/// use mqtt_kit_client::{DisconnectOptions, DisconnectReasonCode};
 /// let options = DisconnectOptions::new()
 ///     .reason(DisconnectReasonCode::DisconnectWithWillMessage)
 ///     .wait_for_in_flight(true);
@@ -178,7 +178,7 @@ impl Client {
     /// after which the client is dropped and its driver ends.
     ///
     /// ```no_run
-    /// use mqtt_client::{Client, Options, QoS};
+    /// use mqtt_kit_client::{Client, Options, QoS};
     /// # smol::block_on(async {
     /// let options = Options::builder().uri("mqtt://localhost:1883").build()?;
     /// let client = Client::connect(options).await?;

@@ -91,11 +91,11 @@ impl fmt::Display for Event {
 mod tests {
     use std::time::Duration;
 
-    use mqtt_codec::{
+    use mqtt_kit_codec::{
         ConnAck, ConnectReasonCode, Disconnect, DisconnectReasonCode, Publish, QoS, SubAck,
         SubscribeReasonCode, TopicName,
     };
-    use mqtt_session::{Connected, DisconnectReason, ServerLimits};
+    use mqtt_kit_session::{Connected, DisconnectReason, ServerLimits};
 
     use crate::error::ClientError;
     use crate::events::{Event, Message};
@@ -121,7 +121,7 @@ mod tests {
             limits: ServerLimits::default(),
             connack: ConnAck::new(ConnectReasonCode::Success),
         };
-        let address: mqtt_transport::BrokerAddress = "mqtt://broker:1883".parse().unwrap();
+        let address: mqtt_kit_transport::BrokerAddress = "mqtt://broker:1883".parse().unwrap();
         let cases = [
             (
                 Event::Connecting {
@@ -141,7 +141,7 @@ mod tests {
             (
                 Event::Subscribed {
                     suback: SubAck::new(
-                        mqtt_codec::PacketId::new(3).unwrap(),
+                        mqtt_kit_codec::PacketId::new(3).unwrap(),
                         vec![SubscribeReasonCode::GrantedQoS1],
                     ),
                     restored: true,

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_io::Timer;
 use futures_lite::{AsyncWriteExt, Stream};
-use mqtt_transport::{BoxedStream, Connector};
+use mqtt_kit_transport::{BoxedStream, Connector};
 
 use crate::backoff::Sleeper;
 use crate::client::{Command, PublishCommand};

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use mqtt_codec::{ConnAck, ProtocolVersion, SubAck, TopicError};
-use mqtt_session::{CommandError, JournalError, ProtocolError, PublishError};
-use mqtt_transport::{AddressError, TransportError};
+use mqtt_kit_codec::{ConnAck, ProtocolVersion, SubAck, TopicError};
+use mqtt_kit_session::{CommandError, JournalError, ProtocolError, PublishError};
+use mqtt_kit_transport::{AddressError, TransportError};
 
 /// Options that cannot work, refused by [`OptionsBuilder::build`](crate::OptionsBuilder::build)
 /// before anything is sent.
@@ -160,7 +160,7 @@ pub enum ClientError {
     NeverConnected(Option<Box<ClientError>>),
     /// The connection ended (and the client does not reconnect): the reason.
     #[error("the connection ended: {0}")]
-    Disconnected(Box<mqtt_session::DisconnectReason>),
+    Disconnected(Box<mqtt_kit_session::DisconnectReason>),
 }
 
 impl From<TransportError> for ClientError {

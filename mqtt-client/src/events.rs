@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_lite::Stream;
-use mqtt_codec::{Auth, Publish, PublishProperties, QoS, SubAck, TopicFilter, TopicName, UnsubAck};
-use mqtt_session::{AckToken, Connected, DisconnectReason};
-use mqtt_transport::BrokerAddress;
+use mqtt_kit_codec::{Auth, Publish, PublishProperties, QoS, SubAck, TopicFilter, TopicName, UnsubAck};
+use mqtt_kit_session::{AckToken, Connected, DisconnectReason};
+use mqtt_kit_transport::BrokerAddress;
 
 use crate::error::ClientError;
 
@@ -24,7 +24,7 @@ pub struct Message {
 }
 
 impl Message {
-    pub(crate) fn new(message: mqtt_session::Message) -> Self {
+    pub(crate) fn new(message: mqtt_kit_session::Message) -> Self {
         Self {
             publish: message.publish,
             ack: message.ack,
@@ -80,7 +80,7 @@ impl Message {
 
 /// How a publish completed: its acknowledgement from the broker (the engine's own type,
 /// with [`Published::reason_code`] and [`Published::reason_string`]).
-pub use mqtt_session::PublishAck as Published;
+pub use mqtt_kit_session::PublishAck as Published;
 
 /// Something that happened to the client, in the order it happened.
 #[derive(Debug, Clone)]

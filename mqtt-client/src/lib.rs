@@ -5,7 +5,7 @@
 //! (uri, id, clean, username, password, keep_alive, will, version, tls, reconnect, connector)
 //! and events (connect, message, subscribe, unsubscribe, acknowledge, error, close, auth),
 //! and, like luamqtt's ioloop, many clients on one thread. Underneath it ties together the
-//! sans-IO protocol engine (`mqtt-session`) and the connectors (`mqtt-transport`).
+//! sans-IO protocol engine (`mqtt-kit-session`) and the connectors (`mqtt-kit-transport`).
 //!
 //! - A [`Client`] is a cheap, cloneable, `Send + Sync` handle; one [`Driver`] future per
 //!   client does all the I/O and timers and runs on any executor (smol, tokio, async-std,
@@ -46,10 +46,10 @@
 //! real broker.)
 //!
 //! ```
-//! use mqtt_client::{Client, Options, QoS};
+//! use mqtt_kit_client::{Client, Options, QoS};
 //! # use std::io::{Read, Write};
-//! # use mqtt_codec::{decode, ConnAck, ConnectReasonCode, DecodeLimits, Packet, PubAck, SubAck};
-//! # use mqtt_codec::{ProtocolVersion::V3_1_1, SubscribeReasonCode::GrantedQoS1};
+//! # use mqtt_kit_codec::{decode, ConnAck, ConnectReasonCode, DecodeLimits, Packet, PubAck, SubAck};
+//! # use mqtt_kit_codec::{ProtocolVersion::V3_1_1, SubscribeReasonCode::GrantedQoS1};
 //! # /// Reads and writes whole packets on the stand-in broker's side.
 //! # struct Peer(std::net::TcpStream, bytes::BytesMut);
 //! # impl Peer {
@@ -175,23 +175,23 @@ pub use state::{ConnectionState, StateChanges, Stats};
 
 // The types of the layers below that appear in this API, so that users need not depend on
 // those crates to name them.
-pub use mqtt_codec::{
+pub use mqtt_kit_codec::{
     AckProperties, Auth, ConnAck, ConnectProperties, ConnectReasonCode, Disconnect,
     DisconnectProperties, DisconnectReasonCode, PayloadFormat, ProtocolVersion, PubAck,
     PubAckReasonCode, PubComp, PubRec, Publish, PublishProperties, QoS, RetainHandling, SubAck,
     SubscribeProperties, SubscribeReasonCode, SubscriptionId, SubscriptionOptions, TopicError,
     TopicFilter, TopicName, UnsubAck, UnsubscribeProperties, Will, WillProperties, bytes,
 };
-pub use mqtt_session::{
+pub use mqtt_kit_session::{
     AckToken, AuthError, Authenticator, CommandError, Connected, DisconnectReason, Journal,
     JournalError, LostSessionPolicy, ProtocolError, PublishError, QueueFullPolicy, ServerLimits,
     TornTail,
 };
 #[cfg(feature = "tokio")]
-pub use mqtt_transport::TokioConnector;
+pub use mqtt_kit_transport::TokioConnector;
 #[cfg(feature = "tls")]
-pub use mqtt_transport::tls;
-pub use mqtt_transport::{
+pub use mqtt_kit_transport::tls;
+pub use mqtt_kit_transport::{
     BoxedStream, BrokerAddress, ByteStream, ConnectFuture, Connector, DefaultConnector,
     TransportError,
 };

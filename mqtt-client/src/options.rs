@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mqtt_codec::ProtocolVersion;
-use mqtt_session::{Authenticator, Journal, SessionConfig};
-use mqtt_transport::{BrokerAddress, Connector};
+use mqtt_kit_codec::ProtocolVersion;
+use mqtt_kit_session::{Authenticator, Journal, SessionConfig};
+use mqtt_kit_transport::{BrokerAddress, Connector};
 
 use crate::backoff::{Reconnect, Sleeper};
 
@@ -63,7 +63,7 @@ impl Options {
         &self.reconnect
     }
 
-    /// The configuration of the protocol engine (mqtt-session) that these options make.
+    /// The configuration of the protocol engine (mqtt-kit-session) that these options make.
     pub fn session_config(&self) -> &SessionConfig {
         &self.session
     }
@@ -89,10 +89,10 @@ impl fmt::Debug for Options {
     }
 }
 
-/// A client identifier of our own: "mqtt-rs-" and 12 random hexadecimal digits, 20 bytes in
+/// A client identifier of our own: "mqtt-kit-" and 12 random hexadecimal digits, 20 bytes in
 /// all, which fits even MQTT 3.1's limit of 23.
 pub(crate) fn generated_id() -> String {
-    format!("mqtt-rs-{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff)
+    format!("mqtt-kit-{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff)
 }
 
 /// How long the driver waits for CONNACK by default.
@@ -103,7 +103,7 @@ pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {
-    use mqtt_codec::{QoS, TopicName, Will};
+    use mqtt_kit_codec::{QoS, TopicName, Will};
 
     #[test]
     fn debug_shows_neither_the_password_nor_the_will_payload() {

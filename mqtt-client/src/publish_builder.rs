@@ -5,8 +5,8 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use bytes::Bytes;
-use mqtt_codec::bytestring::ByteString;
-use mqtt_codec::{PayloadFormat, Publish, PublishProperties, QoS, TopicName};
+use mqtt_kit_codec::bytestring::ByteString;
+use mqtt_kit_codec::{PayloadFormat, Publish, PublishProperties, QoS, TopicName};
 
 use crate::client::{Client, PublishHandle};
 use crate::error::ClientError;
@@ -23,7 +23,7 @@ impl Client {
     ///
     /// ```no_run
     /// use std::time::Duration;
-    /// use mqtt_client::{Client, Options, PayloadFormat, ProtocolVersion, QoS};
+    /// use mqtt_kit_client::{Client, Options, PayloadFormat, ProtocolVersion, QoS};
     /// # smol::block_on(async {
     /// let options = Options::builder()
     ///     .uri("mqtt://localhost:1883")

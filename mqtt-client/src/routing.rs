@@ -2,7 +2,7 @@
 //! exactly the messages of the subscriptions it made.
 //!
 //! How a message finds its subscriptions (the rules live in the protocol engine,
-//! `mqtt_session::Session::owners`):
+//! `mqtt_kit_session::Session::owners`):
 //! - when it carries MQTT 5.0 Subscription Identifiers, it goes to the subscriptions with
 //!   those identifiers (the client gives each subscription one of its own unless told not
 //!   to), and to the subscriptions without identifier whose filters match its topic;
@@ -28,8 +28,8 @@ use std::sync::Weak;
 use std::task::{Context, Poll};
 
 use futures_lite::Stream;
-use mqtt_codec::bytestring::ByteString;
-use mqtt_codec::{
+use mqtt_kit_codec::bytestring::ByteString;
+use mqtt_kit_codec::{
     QoS, SubAck, SubscribeProperties, SubscribeReasonCode, SubscriptionId, SubscriptionOptions,
     TopicError, TopicFilter,
 };
@@ -39,13 +39,13 @@ use crate::events::{Listeners, Message};
 /// What to subscribe to: topic filters with their options, and SUBSCRIBE properties.
 ///
 /// ```
-/// use mqtt_client::{QoS, SubscribeRequest};
+/// use mqtt_kit_client::{QoS, SubscribeRequest};
 ///
 /// let request = SubscribeRequest::new()
 ///     .topic("sensors/+/temperature", QoS::AtLeastOnce)?
 ///     .topic("alarms/#", QoS::ExactlyOnce)?;
 /// assert_eq!(request.filters().len(), 2);
-/// # Ok::<(), mqtt_client::TopicError>(())
+/// # Ok::<(), mqtt_kit_client::TopicError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscribeRequest {

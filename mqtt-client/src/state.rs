@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_lite::Stream;
-use mqtt_transport::BrokerAddress;
+use mqtt_kit_transport::BrokerAddress;
 
 use crate::error::ClientError;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_net::TcpListener;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_client::{Client, Event, Options, Publish, QoS, TopicName};
+use mqtt_kit_client::{Client, Event, Options, Publish, QoS, TopicName};
 
 #[macro_use]
 mod support;

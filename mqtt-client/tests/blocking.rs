@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use mqtt_client::blocking::{self, RecvTimeoutError};
-use mqtt_client::{ClientError, Event, Options, Published, QoS};
+use mqtt_kit_client::blocking::{self, RecvTimeoutError};
+use mqtt_kit_client::{ClientError, Event, Options, Published, QoS};
 
 #[macro_use]
 mod support;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use mqtt_client::{Client, ClientError, ConnectionState, Options, QoS, blocking};
-use mqtt_codec::{ConnAck, ConnectReasonCode, Packet};
+use mqtt_kit_client::{Client, ClientError, ConnectionState, Options, QoS, blocking};
+use mqtt_kit_codec::{ConnAck, ConnectReasonCode, Packet};
 
 mod support;
 use support::scripted::ScriptedBroker;
@@ -41,7 +41,7 @@ fn the_blocking_connect_fails_the_same_way() {
 
 /// `Client::connect` to a scripted broker that answers its CONNECT with `code`.
 async fn connect_answered(code: ConnectReasonCode) -> Result<Client, ClientError> {
-    let broker = ScriptedBroker::bind(mqtt_client::ProtocolVersion::V3_1_1).await;
+    let broker = ScriptedBroker::bind(mqtt_kit_client::ProtocolVersion::V3_1_1).await;
     let options = Options::builder().uri(broker.uri()).build().unwrap();
     let connecting = smol::spawn(Client::connect(options));
     let mut peer = broker.accept().await;

@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use mqtt_client::{Client, Options, Publish, QoS, TopicName};
+use mqtt_kit_client::{Client, Options, Publish, QoS, TopicName};
 
 #[macro_use]
 mod support;
@@ -135,12 +135,12 @@ fn spawn_with_events_sees_the_first_connection_attempt() {
         let (client, mut events) = Client::spawn_with_events(options(&broker, "first-events"));
         let first = within(events.next()).await.unwrap();
         assert!(
-            matches!(first, mqtt_client::Event::Connecting { attempt: 0, .. }),
+            matches!(first, mqtt_kit_client::Event::Connecting { attempt: 0, .. }),
             "{first:?}"
         );
         let second = within(events.next()).await.unwrap();
         assert!(
-            matches!(second, mqtt_client::Event::Connected(_)),
+            matches!(second, mqtt_kit_client::Event::Connected(_)),
             "{second:?}"
         );
         within(client.disconnect()).await.unwrap();

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use mqtt_client::{Client, Event, Options, ProtocolVersion, Published, QoS};
+use mqtt_kit_client::{Client, Event, Options, ProtocolVersion, Published, QoS};
 use mqtt_testkit::{Listener, Mosquitto};
 
 mod support;
@@ -189,7 +189,7 @@ async fn restart_while_messages_flow(version: ProtocolVersion) {
             .version(version)
             .clean(false)
             .max_in_flight(20)
-            .backoff(mqtt_client::Backoff::new(
+            .backoff(mqtt_kit_client::Backoff::new(
                 Duration::from_millis(20),
                 Duration::from_millis(200),
             ));
@@ -210,9 +210,9 @@ async fn restart_while_messages_flow(version: ProtocolVersion) {
             for n in 0..EACH {
                 for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
                     let topic =
-                        mqtt_client::TopicName::try_from(format!("restart/{}", qos.as_u8()))
+                        mqtt_kit_client::TopicName::try_from(format!("restart/{}", qos.as_u8()))
                             .unwrap();
-                    let message = mqtt_client::Publish::new(topic, n.to_string(), qos);
+                    let message = mqtt_kit_client::Publish::new(topic, n.to_string(), qos);
                     handles.push(publisher.enqueue(message).await.unwrap());
                 }
                 smol::Timer::after(Duration::from_millis(2)).await;
@@ -225,7 +225,7 @@ async fn restart_while_messages_flow(version: ProtocolVersion) {
 
     // Let a third of them through, then stop and restart the broker.
     let mut counts: HashMap<(QoS, u32), u32> = HashMap::new();
-    let mut record = |message: mqtt_client::Message| {
+    let mut record = |message: mqtt_kit_client::Message| {
         let n: u32 = std::str::from_utf8(message.payload())
             .unwrap()
             .parse()

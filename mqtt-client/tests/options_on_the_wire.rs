@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use mqtt_client::{PayloadFormat, QoS};
-use mqtt_codec::{Publish, SubAck, SubscribeReasonCode, Will};
+use mqtt_kit_client::{PayloadFormat, QoS};
+use mqtt_kit_codec::{Publish, SubAck, SubscribeReasonCode, Will};
 
 #[macro_use]
 mod support;
@@ -16,10 +16,10 @@ use support::scripted::Mode;
 use support::setup::*;
 use support::within;
 
-use mqtt_client::ProtocolVersion::V5;
+use mqtt_kit_client::ProtocolVersion::V5;
 
 /// A CONNACK that lets the client use up to 10 topic aliases.
-fn connack_with_aliases() -> mqtt_codec::ConnAck {
+fn connack_with_aliases() -> mqtt_kit_codec::ConnAck {
     let mut connack = connack(false);
     connack.properties.topic_alias_maximum = Some(10);
     connack
@@ -177,7 +177,7 @@ fn publish_with_sends_retain_and_properties() {
         properties.correlation_data = Some("request-1".into());
         properties.user_properties = vec![("unit".into(), "celsius".into())];
         peer.expect(expected).await;
-        peer.send(mqtt_codec::PubAck::new(id(1))).await;
+        peer.send(mqtt_kit_codec::PubAck::new(id(1))).await;
         assert_eq!(within(publishing).await.unwrap().reason_code(), 0);
         disconnect(setup, peer).await;
     });
@@ -189,13 +189,13 @@ fn publish_with_an_invalid_topic_sends_nothing() {
         let setup = start(V5, Mode::Whole, |options| options).await;
         let peer = accept(&setup, true, false).await;
         let wildcard = setup.client.publish_with("sensors/+", "x").await;
-        assert!(matches!(wildcard, Err(mqtt_client::ClientError::Topic(_))));
+        assert!(matches!(wildcard, Err(mqtt_kit_client::ClientError::Topic(_))));
         let response = setup
             .client
             .publish_with("sensors/7", "x")
             .response_topic("replies/#")
             .await;
-        assert!(matches!(response, Err(mqtt_client::ClientError::Topic(_))));
+        assert!(matches!(response, Err(mqtt_kit_client::ClientError::Topic(_))));
         let built: Publish = setup
             .client
             .publish_with("sensors/7", "x")

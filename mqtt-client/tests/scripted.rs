@@ -7,11 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mqtt_client::{
+use mqtt_kit_client::{
     BrokerAddress, Client, ClientError, DisconnectOptions, DisconnectReason, Event, OptionsBuilder,
     ProtocolVersion, Published, QoS,
 };
-use mqtt_codec::{
+use mqtt_kit_codec::{
     ConnAck, ConnectReasonCode, Disconnect, DisconnectReasonCode, Packet, PubAck, PubAckReasonCode,
     PubComp, PubRec, PubRel, Publish, SubAck, Subscribe, SubscribeReasonCode, SubscriptionId,
     SubscriptionOptions, UnsubAck, Unsubscribe,
@@ -169,7 +169,7 @@ scripted!(
             let unsubscribing = smol::spawn(async move { client.unsubscribe(&["a/+"]).await });
             peer.expect(Unsubscribe::new(id(2), vec![filter("a/+")])).await;
             let codes = if version == V5 {
-                vec![mqtt_codec::UnsubAckReasonCode::Success]
+                vec![mqtt_kit_codec::UnsubAckReasonCode::Success]
             } else {
                 vec![]
             };
@@ -367,7 +367,7 @@ scripted!(
         let path = dir.path().join("session");
         let with_store = |o: OptionsBuilder| {
             o.clean(false)
-                .journal(mqtt_client::Journal::open(&path, false).unwrap())
+                .journal(mqtt_kit_client::Journal::open(&path, false).unwrap())
         };
 
         let first = start(V3_1_1, mode, with_store).await;
@@ -401,7 +401,7 @@ scripted!(
         within(done).await.unwrap();
         within(driver).await.unwrap();
 
-        let stored = mqtt_client::Journal::load(&path).unwrap().state;
+        let stored = mqtt_kit_client::Journal::load(&path).unwrap().state;
         assert!(stored.outgoing.is_empty(), "{:?}", stored.outgoing);
     }
 );
@@ -416,7 +416,7 @@ scripted!(
         let path = dir.path().join("session");
         let with_journal = |o: OptionsBuilder| {
             o.clean(false)
-                .journal(mqtt_client::Journal::open(&path, true).unwrap())
+                .journal(mqtt_kit_client::Journal::open(&path, true).unwrap())
         };
         let first = start_refusing(V3_1_1, mode, u32::MAX, with_journal).await;
         let accepted = publish("q", "accepted", QoS::AtLeastOnce, None);
@@ -425,7 +425,7 @@ scripted!(
         let Setup { client, driver, .. } = first;
         drop(driver);
         drop((client, handle));
-        let queued = mqtt_client::Journal::load(&path).unwrap().state.queued;
+        let queued = mqtt_kit_client::Journal::load(&path).unwrap().state.queued;
         assert_eq!(queued.len(), 1, "on the disk when enqueue returned");
 
         let second = start(V3_1_1, mode, with_journal).await;
@@ -440,7 +440,7 @@ scripted!(
             .await;
         within(done).await.unwrap();
         within(driver).await.unwrap();
-        let state = mqtt_client::Journal::load(&path).unwrap().state;
+        let state = mqtt_kit_client::Journal::load(&path).unwrap().state;
         assert!(state.queued.is_empty() && state.outgoing.is_empty(), "{state:?}");
     }
 );
@@ -868,7 +868,7 @@ scripted!(
 /// `try_publish` never waits: a full queue says so and queues nothing.
 #[test]
 fn try_publish_would_block_when_full() {
-    let options = mqtt_client::Options::builder()
+    let options = mqtt_kit_client::Options::builder()
         .uri("mqtt://127.0.0.1:1")
         .publish_capacity(2)
         .build()
@@ -895,29 +895,29 @@ fn try_publish_would_block_when_full() {
 /// Answers "TEST" challenges: "hello" first, then "answer".
 struct TestAuthenticator;
 
-impl mqtt_client::Authenticator for TestAuthenticator {
+impl mqtt_kit_client::Authenticator for TestAuthenticator {
     fn method(&self) -> &str {
         "TEST"
     }
-    fn initial_data(&mut self) -> Result<Option<bytes::Bytes>, mqtt_client::AuthError> {
+    fn initial_data(&mut self) -> Result<Option<bytes::Bytes>, mqtt_kit_client::AuthError> {
         Ok(Some("hello".into()))
     }
     fn respond(
         &mut self,
         challenge: Option<&bytes::Bytes>,
-    ) -> Result<Option<bytes::Bytes>, mqtt_client::AuthError> {
+    ) -> Result<Option<bytes::Bytes>, mqtt_kit_client::AuthError> {
         assert_eq!(challenge.map(|c| &c[..]), Some(&b"challenge"[..]));
         Ok(Some("answer".into()))
     }
-    fn finish(&mut self, _: Option<&bytes::Bytes>) -> Result<(), mqtt_client::AuthError> {
+    fn finish(&mut self, _: Option<&bytes::Bytes>) -> Result<(), mqtt_kit_client::AuthError> {
         Ok(())
     }
 }
 
-fn auth(code: mqtt_codec::AuthReasonCode, data: &'static str) -> mqtt_codec::Auth {
-    mqtt_codec::Auth {
+fn auth(code: mqtt_kit_codec::AuthReasonCode, data: &'static str) -> mqtt_kit_codec::Auth {
+    mqtt_kit_codec::Auth {
         code,
-        properties: mqtt_codec::AuthProperties {
+        properties: mqtt_kit_codec::AuthProperties {
             authentication_method: Some("TEST".into()),
             authentication_data: Some(data.into()),
             ..Default::default()
@@ -930,7 +930,7 @@ scripted!(
     /// re-authentication reported as an event.
     enhanced_authentication,
     |mode| async move {
-        use mqtt_codec::AuthReasonCode;
+        use mqtt_kit_codec::AuthReasonCode;
         let mut setup = start(V5, mode, |o| o.authenticator(Box::new(TestAuthenticator))).await;
         let mut peer = setup.broker.accept().await;
         let mut connect = connect_packet(V5, true);

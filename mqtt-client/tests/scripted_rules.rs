@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mqtt_client::{ClientError, DisconnectReason, Event, Message, QoS};
-use mqtt_codec::{
+use mqtt_kit_client::{ClientError, DisconnectReason, Event, Message, QoS};
+use mqtt_kit_codec::{
     ConnectReasonCode, Disconnect, DisconnectReasonCode, Packet, Publish, SubAck,
     SubscribeReasonCode,
 };
@@ -17,7 +17,7 @@ use support::scripted::{Mode, Peer, wait_for};
 use support::setup::*;
 use support::within;
 
-use mqtt_client::ProtocolVersion::{V3_1_1, V5};
+use mqtt_kit_client::ProtocolVersion::{V3_1_1, V5};
 
 fn retained(name: &str) -> Publish {
     let mut message = publish(name, "r", QoS::AtMostOnce, None);
@@ -146,7 +146,7 @@ scripted!(
         let mut peer = setup.broker.accept().await;
         peer.expect(connect_packet(V5, false)).await;
         peer.send(connack(false)).await;
-        let list: mqtt_client::BrokerAddress = setup.broker.uri().parse().unwrap();
+        let list: mqtt_kit_client::BrokerAddress = setup.broker.uri().parse().unwrap();
         assert!(setup.connector.attempts().iter().all(|tried| *tried == list));
         disconnect(setup, peer).await;
     }
@@ -154,7 +154,7 @@ scripted!(
 
 /// Publishes QoS 0 messages of 16 KiB until the client stops taking them (its write buffer is
 /// over the high-water mark: the link takes nothing).
-async fn flood_until_stuck(client: &mqtt_client::Client) -> smol::Task<()> {
+async fn flood_until_stuck(client: &mqtt_kit_client::Client) -> smol::Task<()> {
     let flooder = client.clone();
     let flood = smol::spawn(async move {
         let payload = bytes::Bytes::from(vec![0u8; 16 * 1024]);
@@ -242,13 +242,13 @@ fn a_refusal_that_names_a_server_is_no_redirect_unless_it_says_so() {
         let setup = start(V5, Mode::Whole, |o| o).await;
         let mut peer = setup.broker.accept().await;
         peer.expect(connect_packet(V5, true)).await;
-        let mut refused = mqtt_codec::ConnAck::new(ConnectReasonCode::ServerUnavailable);
+        let mut refused = mqtt_kit_codec::ConnAck::new(ConnectReasonCode::ServerUnavailable);
         refused.properties.server_reference = Some("127.0.0.1:1".into());
         peer.send(refused).await;
         let mut peer = setup.broker.accept().await;
         peer.expect(connect_packet(V5, false)).await;
         peer.send(connack(false)).await;
-        let list: mqtt_client::BrokerAddress = setup.broker.uri().parse().unwrap();
+        let list: mqtt_kit_client::BrokerAddress = setup.broker.uri().parse().unwrap();
         assert!(
             setup
                 .connector

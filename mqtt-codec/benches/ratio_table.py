@@ -4,7 +4,7 @@
 Reads the results criterion left under <target>/criterion/{encode,decode}_*/<function>/new/
 (benchmark.json for the names, estimates.json for the times) after
 
-    cargo bench -p mqtt-codec --features bench-rumqttc --bench codec
+    cargo bench -p mqtt-kit-codec --features bench-rumqttc --bench codec
 
 and prints one row per packet and direction, in nanoseconds per packet, with the speed-up
 over rumqttc (rumqttc time / our time) against the target (decode 2x, encode 1.5x). For

@@ -108,7 +108,7 @@ fn fixed_header(buf: &[u8], limits: &DecodeLimits) -> Result<Option<FixedHeader>
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use mqtt_codec::{decode, DecodeLimits, Packet, ProtocolVersion};
+/// use mqtt_kit_codec::{decode, DecodeLimits, Packet, ProtocolVersion};
 ///
 /// let mut buf = BytesMut::from(&[0xd0, 0x00, 0xc0][..]); // PINGRESP, then half a packet
 /// let limits = DecodeLimits::default();

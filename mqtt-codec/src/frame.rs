@@ -11,7 +11,7 @@ use crate::wire::{VariableByteInteger, parse_variable_byte_integer};
 /// buffer first, which refuses a packet over the maximum size from its fixed header.
 ///
 /// ```
-/// use mqtt_codec::packet_len;
+/// use mqtt_kit_codec::packet_len;
 /// // A PUBLISH whose Remaining Length is 200 (two bytes: 0xc8 0x01), body not yet read.
 /// assert_eq!(packet_len(&[0x30, 0xc8, 0x01]), Some(203));
 /// assert_eq!(packet_len(&[0x30, 0xc8]), None);

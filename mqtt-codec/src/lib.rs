@@ -1,4 +1,4 @@
-//! # mqtt-codec
+//! # mqtt-kit-codec
 //!
 //! The packet codec of the toolkit: every control packet of MQTT 3.1, 3.1.1 and 5.0, both
 //! directions (client and server packets, AUTH included), to and from bytes. It knows nothing
@@ -31,7 +31,7 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use mqtt_codec::{decode, DecodeLimits, Packet, PacketId, ProtocolVersion, Publish, QoS, TopicName};
+//! use mqtt_kit_codec::{decode, DecodeLimits, Packet, PacketId, ProtocolVersion, Publish, QoS, TopicName};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let topic = TopicName::try_from("sensors/kitchen/temperature")?;

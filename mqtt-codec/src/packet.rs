@@ -344,7 +344,7 @@ impl Packet {
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use mqtt_codec::{Packet, ProtocolVersion, Publish, QoS, TopicName};
+    /// use mqtt_kit_codec::{Packet, ProtocolVersion, Publish, QoS, TopicName};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let topic = TopicName::try_from("video/frames")?;

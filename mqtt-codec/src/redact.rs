@@ -3,7 +3,7 @@
 //! be logged or printed in a panic message without leaking what it carries.
 //!
 //! ```
-//! use mqtt_codec::redact::{ByteCount, Redacted};
+//! use mqtt_kit_codec::redact::{ByteCount, Redacted};
 //!
 //! assert_eq!(format!("{:?}", Redacted(b"hunter22")), "<redacted 8 bytes>");
 //! assert_eq!(format!("{:?}", ByteCount(b"{\"t\":21.5}")), "<10 bytes>");

@@ -16,8 +16,8 @@
 mod luamqtt;
 
 use luamqtt::{BuildError, build, fields_of};
-use mqtt_codec::bytes::BytesMut;
-use mqtt_codec::*;
+use mqtt_kit_codec::bytes::BytesMut;
+use mqtt_kit_codec::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -4,9 +4,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use core::num::{NonZeroU16, NonZeroU32};
-use mqtt_codec::bytes::{Bytes, BytesMut};
-use mqtt_codec::bytestring::ByteString;
-use mqtt_codec::*;
+use mqtt_kit_codec::bytes::{Bytes, BytesMut};
+use mqtt_kit_codec::bytestring::ByteString;
+use mqtt_kit_codec::*;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Auth, AuthReasonCode, ConnAck, Connect, ConnectReasonCode, Packet, ProtocolVersion, Publish,
     QoS, TopicName, Will,
 };

@@ -11,7 +11,7 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_client::{Options, QoS, blocking};
+use mqtt_kit_client::{Options, QoS, blocking};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::STEP_TIMEOUT;
@@ -28,7 +28,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let client = blocking::Client::connect(options)?;
     println!("connected as {}", client.as_async().id());
 
-    let topic = format!("mqtt-rs/examples/blocking/{}", client.as_async().id());
+    let topic = format!("mqtt-kit/examples/blocking/{}", client.as_async().id());
     let mut subscription = client.subscribe(&topic, QoS::AtLeastOnce)?;
     println!("subscribed to {topic}");
 

@@ -13,7 +13,7 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_client::{Options, QoS, TopicName, Will};
+use mqtt_kit_client::{Options, QoS, TopicName, Will};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 
 fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let broker = args.broker(BrokerProtocol::V3_1_1)?;
-    let status = format!("mqtt-rs/examples/last_will/{}/status", std::process::id());
+    let status = format!("mqtt-kit/examples/last_will/{}/status", std::process::id());
 
     smol::block_on(async {
         let watcher_options = Options::builder().uri(broker.url()).build()?;

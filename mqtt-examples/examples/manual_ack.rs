@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_client::{Client, Event, Options, QoS};
+use mqtt_kit_client::{Client, Event, Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
 
 fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let broker = args.broker(BrokerProtocol::V3_1_1)?;
-    let jobs = format!("mqtt-rs/examples/manual_ack/{}/jobs", std::process::id());
+    let jobs = format!("mqtt-kit/examples/manual_ack/{}/jobs", std::process::id());
     let worker_options = || {
         Options::builder()
             .uri(broker.url())
@@ -107,6 +107,6 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     })
 }
 
-fn payload(message: &mqtt_client::Message) -> String {
+fn payload(message: &mqtt_kit_client::Message) -> String {
     String::from_utf8_lossy(message.payload()).into_owned()
 }

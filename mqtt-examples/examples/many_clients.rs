@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_client::{Client, Options, QoS, Subscription};
+use mqtt_kit_client::{Client, Options, QoS, Subscription};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
 fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let broker = args.broker(BrokerProtocol::V3_1_1)?;
     // A topic of this run only, so that a shared broker's other traffic does not count.
-    let topic = format!("mqtt-rs/examples/many_clients/{}", std::process::id());
+    let topic = format!("mqtt-kit/examples/many_clients/{}", std::process::id());
 
     let executor = LocalExecutor::new();
     smol::block_on(executor.run(async {

@@ -19,7 +19,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use mqtt_client::{Backoff, BrokerAddress, Client, Event, Options, QoS};
+use mqtt_kit_client::{Backoff, BrokerAddress, Client, Event, Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::describe::event_line;
 use mqtt_examples::embedded_broker::BrokerProtocol;
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
 fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let broker = args.broker(BrokerProtocol::V3_1_1)?;
     let proxy = CuttableProxy::start(socket_address(broker.url())?)?;
-    let topic = format!("mqtt-rs/examples/reconnect/{}", std::process::id());
+    let topic = format!("mqtt-kit/examples/reconnect/{}", std::process::id());
     let options = Options::builder()
         .uri(proxy.url())
         .backoff(Backoff::new(
@@ -102,7 +102,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
 
 /// Prints events until one that `last` accepts (printed too).
 async fn wait_for(
-    events: &mut mqtt_client::Events,
+    events: &mut mqtt_kit_client::Events,
     say: &impl Fn(String),
     last: impl Fn(&Event) -> bool,
 ) -> Result<(), Box<dyn Error>> {

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_client::bytes::Bytes;
-use mqtt_client::{Options, ProtocolVersion, Publish, QoS, TopicName};
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{Options, ProtocolVersion, Publish, QoS, TopicName};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
 
 fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let broker = args.broker(BrokerProtocol::V5)?;
-    let base = format!("mqtt-rs/examples/request_response/{}", std::process::id());
+    let base = format!("mqtt-kit/examples/request_response/{}", std::process::id());
     let requests_topic = format!("{base}/square");
     let options = || {
         Options::builder()

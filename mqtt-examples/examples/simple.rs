@@ -12,7 +12,7 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_client::{Options, QoS};
+use mqtt_kit_client::{Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;

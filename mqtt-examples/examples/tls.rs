@@ -22,8 +22,8 @@ use futures_rustls::TlsAcceptor;
 use futures_rustls::rustls::ServerConfig;
 use futures_rustls::rustls::crypto::ring;
 use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use mqtt_client::tls::TlsConfig;
-use mqtt_client::{Options, QoS};
+use mqtt_kit_client::tls::TlsConfig;
+use mqtt_kit_client::{Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
@@ -62,7 +62,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     let options = Options::builder().uri(&url).tls(tls).build()?;
     smol::block_on(async {
         let (client, driver) = step(connect(options, false)).await??;
-        let topic = format!("mqtt-rs/examples/tls/{}", client.id());
+        let topic = format!("mqtt-kit/examples/tls/{}", client.id());
         let mut messages = step(client.subscribe(&topic, QoS::AtLeastOnce)).await??;
         println!("tls: connected to {url}, the certificate checked; subscribed to {topic}");
         step(client.publish(&topic, "sealed", QoS::AtLeastOnce)).await??;

@@ -1,8 +1,8 @@
 //! The client on tokio: the client is runtime-agnostic (its driver is a plain future), and a
-//! [`Connector`](mqtt_client::Connector) decides how bytes reach the broker. Here
-//! `TokioConnector` (mqtt-client's `tokio` feature) opens tokio's `TcpStream`, and every
+//! [`Connector`](mqtt_kit_client::Connector) decides how bytes reach the broker. Here
+//! `TokioConnector` (mqtt-kit-client's `tokio` feature) opens tokio's `TcpStream`, and every
 //! task, the driver's included, runs on a tokio runtime. A connector of your own is a dozen
-//! lines: `TokioConnector`'s source in mqtt-transport is one.
+//! lines: `TokioConnector`'s source in mqtt-kit-transport is one.
 //!
 //! ```text
 //! cargo run -p mqtt-examples --example tokio                          # embedded broker
@@ -16,7 +16,7 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use mqtt_client::{Client, Options, QoS, TokioConnector};
+use mqtt_kit_client::{Client, Options, QoS, TokioConnector};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
@@ -39,7 +39,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         let (client, driver) = Client::new(options);
         let driver = tokio::spawn(driver.run());
 
-        let topic = format!("mqtt-rs/examples/tokio/{}", client.id());
+        let topic = format!("mqtt-kit/examples/tokio/{}", client.id());
         let mut messages = step(client.subscribe(&topic, QoS::AtLeastOnce)).await??;
         println!("tokio: connected through tokio's TcpStream; subscribed to {topic}");
 
@@ -52,7 +52,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
                         .publish(&topic, format!("tick {n}"), QoS::AtLeastOnce)
                         .await?;
                 }
-                Ok::<_, mqtt_client::ClientError>(())
+                Ok::<_, mqtt_kit_client::ClientError>(())
             }
         });
         for _ in 1..=3 {

@@ -67,7 +67,7 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// The broker's URL, for [`OptionsBuilder::uri`](mqtt_client::OptionsBuilder::uri).
+    /// The broker's URL, for [`OptionsBuilder::uri`](mqtt_kit_client::OptionsBuilder::uri).
     pub fn url(&self) -> &str {
         &self.url
     }

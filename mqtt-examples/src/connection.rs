@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use mqtt_client::{Client, ClientError, DisconnectReason, Event, Options};
+use mqtt_kit_client::{Client, ClientError, DisconnectReason, Event, Options};
 
 use crate::describe::event_line;
 
@@ -30,7 +30,7 @@ impl std::error::Error for ConnectError {}
 /// standard error.
 ///
 /// ```
-/// use mqtt_client::{Options, QoS};
+/// use mqtt_kit_client::{Options, QoS};
 /// use mqtt_examples::connection::connect;
 /// use mqtt_examples::embedded_broker::{BrokerProtocol, EmbeddedBroker};
 ///

@@ -1,6 +1,6 @@
 //! One line of text for each client [`Event`], for the examples and the tools' `-d` output.
 
-use mqtt_client::Event;
+use mqtt_kit_client::Event;
 
 /// A line that says what `event` means.
 pub fn event_line(event: &Event) -> String {

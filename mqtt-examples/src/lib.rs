@@ -1,4 +1,4 @@
-//! Shared helpers of the mqtt-rs examples and command-line tools.
+//! Shared helpers of the mqtt-kit examples and command-line tools.
 //!
 //! - [`embedded_broker`]: when no broker is named (no `--broker`, no `MQTT_BROKER`), the
 //!   examples start a real broker in-process on a free loopback port and run against it, so
@@ -14,7 +14,7 @@
 //! What every example does, in short:
 //!
 //! ```
-//! use mqtt_client::{Options, QoS};
+//! use mqtt_kit_client::{Options, QoS};
 //! use mqtt_examples::broker_choice::ExampleArgs;
 //! use mqtt_examples::connection::connect;
 //! use mqtt_examples::embedded_broker::BrokerProtocol;

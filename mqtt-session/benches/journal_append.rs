@@ -1,7 +1,7 @@
 //! Records per second appended to a journal, in batches of several sizes, with and without
 //! fsync (one fsync per batch: group commit).
 //!
-//! `cargo bench -p mqtt-session --bench journal_append`
+//! `cargo bench -p mqtt-kit-session --bench journal_append`
 //!
 //! Each record is a QoS 1 publish saved (64-byte payload) or its removal, half each, as a
 //! QoS 1 stream produces them. The file lives under the target directory (on the disk, not
@@ -11,9 +11,9 @@
 
 use std::time::{Duration, Instant};
 
-use mqtt_codec::{PacketId, Publish, QoS, TopicName};
-use mqtt_session::StoredPublish;
-use mqtt_session::{Journal, Record};
+use mqtt_kit_codec::{PacketId, Publish, QoS, TopicName};
+use mqtt_kit_session::StoredPublish;
+use mqtt_kit_session::{Journal, Record};
 
 /// Each configuration runs for about this long.
 const BUDGET: Duration = Duration::from_millis(1500);

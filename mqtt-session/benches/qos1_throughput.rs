@@ -1,6 +1,6 @@
 //! The engine alone: QoS 1 publishes through a [`Session`] (accept, encode the PUBLISH, take
 //! the PUBACK, report completion), with no network, so that the client's own overhead can be
-//! told apart from the network's. Run with `cargo bench -p mqtt-session`.
+//! told apart from the network's. Run with `cargo bench -p mqtt-kit-session`.
 
 // A benchmark that cannot set up has nothing to measure: failing loudly is right.
 #![allow(clippy::expect_used)]
@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mqtt_codec::{ConnAck, ConnectReasonCode, Packet, ProtocolVersion, Publish, QoS, TopicName};
-use mqtt_session::{Event, Session, SessionConfig};
+use mqtt_kit_codec::{ConnAck, ConnectReasonCode, Packet, ProtocolVersion, Publish, QoS, TopicName};
+use mqtt_kit_session::{Event, Session, SessionConfig};
 
 const BATCH: usize = 100;
 

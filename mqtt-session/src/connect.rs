@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use mqtt_codec::redact::Redacted;
-use mqtt_codec::{ConnAck, Connect, ConnectProperties, ProtocolVersion, QoS, Will};
+use mqtt_kit_codec::redact::Redacted;
+use mqtt_kit_codec::{ConnAck, Connect, ConnectProperties, ProtocolVersion, QoS, Will};
 
 use crate::offline_queue::QueueFullPolicy;
 
@@ -150,7 +150,7 @@ impl SessionConfig {
         // Only what CONNECT announces is enforced: 0 is never announced.
         self.maximum_packet_size
             .filter(|maximum| *maximum > 0)
-            .unwrap_or(mqtt_codec::MAX_PACKET_SIZE)
+            .unwrap_or(mqtt_kit_codec::MAX_PACKET_SIZE)
     }
 
     /// The Receive Maximum in force for incoming QoS 1/2 messages: ours on MQTT 5.0 (0 counts

@@ -1,7 +1,7 @@
 //! Errors: commands the session refuses, publishes that fail, and protocol violations that end
 //! a connection.
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     DecodeError, Disconnect, DisconnectReasonCode, EncodeError, PacketType, PubAck, PubRec, QoS,
 };
 

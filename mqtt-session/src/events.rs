@@ -1,7 +1,7 @@
 //! What the session tells the application: [`Event`]s, and the tokens that tie them to the
 //! commands that caused them.
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Auth, ConnAck, Disconnect, DisconnectReasonCode, PacketId, PubAck, PubComp, PubRec, Publish,
     QoS, SubAck, TopicFilter, UnsubAck,
 };
@@ -229,7 +229,7 @@ pub struct RequestLost;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqtt_codec::ConnectReasonCode;
+    use mqtt_kit_codec::ConnectReasonCode;
 
     #[test]
     fn a_disconnect_reason_reads_as_one_line_with_the_servers_reason_string() {

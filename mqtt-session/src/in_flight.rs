@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use mqtt_codec::{PacketId, Publish};
+use mqtt_kit_codec::{PacketId, Publish};
 
 use crate::events::PublishToken;
 

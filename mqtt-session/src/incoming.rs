@@ -27,7 +27,7 @@
 
 use std::collections::HashMap;
 
-use mqtt_codec::{PubAck, PubRec};
+use mqtt_kit_codec::{PubAck, PubRec};
 
 use crate::ack_order::AckQueue;
 use crate::flow_control::InFlightWindow;
@@ -71,7 +71,7 @@ pub struct Incoming {
     /// Our Receive Maximum, counted on this connection.
     pub window: InFlightWindow,
     /// Topic aliases of this connection.
-    pub aliases: IncomingAliases<mqtt_codec::TopicName>,
+    pub aliases: IncomingAliases<mqtt_kit_codec::TopicName>,
     receive_maximum: u16,
 }
 

@@ -4,7 +4,7 @@
 //! 3.1.1 and 5.0.
 //!
 //! A [`Session`] is a plain state machine in the manner of quinn-proto or rustls: it has no
-//! socket, no async, no threads and no clock. The driver (for example `mqtt-client`, or your own
+//! socket, no async, no threads and no clock. The driver (for example `mqtt-kit-client`, or your own
 //! event loop) feeds it bytes read from the network ([`Session::handle_read`]) and the time
 //! ([`Session::handle_timeout`]), writes out what [`Session::poll_transmit`] hands it, reacts
 //! to [`Session::poll_event`], and wakes up at [`Session::poll_timeout`]. Commands
@@ -21,8 +21,8 @@
 //! ```
 //! use std::time::Instant;
 //! use bytes::BytesMut;
-//! use mqtt_codec::{ConnAck, ConnectReasonCode, Packet, PacketId, ProtocolVersion, PubAck, Publish, QoS, TopicName};
-//! use mqtt_session::{Event, PublishAck, Session, SessionConfig};
+//! use mqtt_kit_codec::{ConnAck, ConnectReasonCode, Packet, PacketId, ProtocolVersion, PubAck, Publish, QoS, TopicName};
+//! use mqtt_kit_session::{Event, PublishAck, Session, SessionConfig};
 //!
 //! let v5 = ProtocolVersion::V5;
 //! let now = Instant::now();

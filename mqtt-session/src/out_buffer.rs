@@ -17,7 +17,7 @@ use bytes::{Buf, Bytes, BytesMut};
 ///
 /// ```
 /// use bytes::Bytes;
-/// use mqtt_session::OutBuffer;
+/// use mqtt_kit_session::OutBuffer;
 ///
 /// let mut out = OutBuffer::new();
 /// out.tail_mut().extend_from_slice(b"head");

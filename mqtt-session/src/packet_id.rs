@@ -4,7 +4,7 @@
 //! identifiers [MQTT-2.3.1-2] [MQTT-2.2.1-3]. An identifier becomes free again only when the
 //! exchange it names is over (PUBACK, PUBCOMP, a PUBREC with an error code, SUBACK, UNSUBACK).
 
-use mqtt_codec::PacketId;
+use mqtt_kit_codec::PacketId;
 
 /// Hands out packet identifiers that are not in use, in increasing order (wrapping after
 /// 65,535), so that a just-released identifier is not reused at once: a late duplicate

@@ -4,7 +4,7 @@
 //! payload, a password or authentication data. Protocol violations at `warn`, with the
 //! normative statement they break.
 
-use mqtt_codec::{Packet, PacketId};
+use mqtt_kit_codec::{Packet, PacketId};
 use tracing::Level;
 
 use crate::error::ProtocolError;

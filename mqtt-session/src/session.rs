@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Auth, AuthProperties, AuthReasonCode, ConnAck, DecodeLimits, Disconnect, DisconnectReasonCode,
     EncodeError, Packet, PacketId, PacketType, ProtocolVersion, PubAck, PubAckReasonCode, PubComp,
     PubCompReasonCode, PubRec, PubRecReasonCode, PubRel, PubRelReasonCode, Publish, QoS, SubAck,
@@ -606,7 +606,7 @@ impl Session {
         &mut self,
         token: AckToken,
         code: PubAckReasonCode,
-        properties: mqtt_codec::AckProperties,
+        properties: mqtt_kit_codec::AckProperties,
     ) -> Result<(), CommandError> {
         if self.config.ack_mode != AckMode::Manual {
             return Err(CommandError::NotManualAck);
@@ -826,7 +826,7 @@ impl Session {
             }
         }
         loop {
-            let packet = match mqtt_codec::decode(input, self.config.version, &self.decode_limits) {
+            let packet = match mqtt_kit_codec::decode(input, self.config.version, &self.decode_limits) {
                 Ok(Some(packet)) => {
                     packet_log::received(&packet);
                     packet

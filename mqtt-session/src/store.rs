@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mqtt_codec::Publish;
+use mqtt_kit_codec::Publish;
 
 /// An outgoing QoS 1/2 PUBLISH that was sent and is not acknowledged yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

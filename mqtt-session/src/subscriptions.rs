@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use mqtt_codec::{Publish, SubscribeProperties, SubscriptionId, SubscriptionOptions, TopicFilter};
+use mqtt_kit_codec::{Publish, SubscribeProperties, SubscriptionId, SubscriptionOptions, TopicFilter};
 
 use crate::events::RequestToken;
 
@@ -175,7 +175,7 @@ impl Subscriptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqtt_codec::{QoS, TopicName};
+    use mqtt_kit_codec::{QoS, TopicName};
 
     fn publish(topic: &str, identifiers: &[u32]) -> Publish {
         let mut publish = Publish::new(TopicName::try_from(topic).unwrap(), "x", QoS::AtMostOnce);

@@ -3,11 +3,11 @@
 //! exists and cites that statement:
 //! - `session: `module::test`` — a scenario in tests/scenarios/ whose `shows!` lists the
 //!   statement for that version;
-//! - `codec: `module::test` [MQTT-x]` — a test of mqtt-codec (its src/ test modules or tests/)
+//! - `codec: `module::test` [MQTT-x]` — a test of mqtt-kit-codec (its src/ test modules or tests/)
 //!   whose body cites `[MQTT-x]` (for a 3.1.1 row, x may be the 5.0 number of the same rule);
 //! - `none (why)` — not shown here, and why.
 //!
-//! `UPDATE_COVERAGE=1 cargo test -p mqtt-session --test coverage` rewrites the file from the
+//! `UPDATE_COVERAGE=1 cargo test -p mqtt-kit-session --test coverage` rewrites the file from the
 //! marks in the tests, keeping the hand-written reasons of rows nothing shows.
 
 // A file that cannot be read is a failed check: unwrapping says which.
@@ -102,7 +102,7 @@ fn session_marks() -> BTreeMap<String, BTreeSet<Key>> {
     marks
 }
 
-/// mqtt-codec test `module::test` -> `(version it is attributed to, cited id)`: a citation
+/// mqtt-kit-codec test `module::test` -> `(version it is attributed to, cited id)`: a citation
 /// written after "3.1.1" on its line counts for 3.1.1, others for 5.0.
 fn codec_marks() -> BTreeMap<String, BTreeSet<Key>> {
     let codec = crate_dir().join("../mqtt-codec");
@@ -235,9 +235,9 @@ fn render(rows: &[(Key, bool, Shown)]) -> String {
         "# Normative statements binding a client: where each is shown\n\n\
          Checked by `tests/coverage.rs` (every client-binding statement of\n\
          `tests/data/client_statements.txt` has a row; every test named exists and cites the\n\
-         statement). Regenerate with `UPDATE_COVERAGE=1 cargo test -p mqtt-session --test coverage`;\n\
+         statement). Regenerate with `UPDATE_COVERAGE=1 cargo test -p mqtt-kit-session --test coverage`;\n\
          reasons of rows that nothing shows are kept. `session:` scenarios are in\n\
-         `tests/scenarios/<module>.rs`; `codec:` tests are mqtt-codec's (`src/<module>.rs` test\n\
+         `tests/scenarios/<module>.rs`; `codec:` tests are mqtt-kit-codec's (`src/<module>.rs` test\n\
          modules or `tests/`), with the id they cite (a 3.1.1 row may cite the 5.0 number of the\n\
          same rule, see `tests/data/equivalent_ids.txt`). Rows marked *extra* are server-side\n\
          statements with a check the client makes (`client_note` in the source data).\n\n",
@@ -338,7 +338,7 @@ fn coverage_table_is_complete_and_names_real_tests() {
                         .is_some_and(|ids| ids.iter().any(|(_, id)| id == cited));
                     if !ok {
                         problems.push(format!(
-                            "{} {}: mqtt-codec test {test} does not exist or does not cite [{cited}]",
+                            "{} {}: mqtt-kit-codec test {test} does not exist or does not cite [{cited}]",
                             key.0, key.1
                         ));
                     }

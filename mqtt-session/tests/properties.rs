@@ -18,11 +18,11 @@ use std::num::NonZeroU16;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Packet, PacketId, PubAck, PubAckReasonCode, PubComp, PubRec, PubRecReasonCode, PubRel, Publish,
     QoS, SubAck, SubscribeReasonCode, SubscriptionOptions,
 };
-use mqtt_session::{
+use mqtt_kit_session::{
     AckMode, AckToken, ConnectionState, Event, LostSessionPolicy, PublishToken, Session,
     SessionConfig,
 };
@@ -523,8 +523,8 @@ fn broker_packet() -> impl Strategy<Value = Packet> {
             .prop_map(|id| Packet::SubAck(SubAck::new(id, vec![SubscribeReasonCode::GrantedQoS0]))),
         Just(Packet::PingResp),
         any::<bool>().prop_map(|present| Packet::ConnAck(connack_ok(present))),
-        Just(Packet::Disconnect(mqtt_codec::Disconnect::new(
-            mqtt_codec::DisconnectReasonCode::ServerBusy
+        Just(Packet::Disconnect(mqtt_kit_codec::Disconnect::new(
+            mqtt_kit_codec::DisconnectReasonCode::ServerBusy
         ))),
     ]
 }

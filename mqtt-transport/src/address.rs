@@ -121,7 +121,7 @@ impl FromStr for Host {
 /// IPv6 literals go in brackets: `mqtt://[::1]:1883`, `[::1]`. Schemes are case-insensitive.
 ///
 /// ```
-/// use mqtt_transport::{BrokerAddress, Host};
+/// use mqtt_kit_transport::{BrokerAddress, Host};
 ///
 /// let address: BrokerAddress = "mqtts://broker.example".parse()?;
 /// assert_eq!(address, BrokerAddress::Tls { host: Host::Name("broker.example".into()), port: 8883 });
@@ -130,7 +130,7 @@ impl FromStr for Host {
 /// let address: BrokerAddress = "ws://[::1]:9001".parse()?;
 /// assert_eq!(address.port(), Some(9001));
 /// assert_eq!(address.path(), Some("/mqtt"));
-/// # Ok::<(), mqtt_transport::AddressError>(())
+/// # Ok::<(), mqtt_kit_transport::AddressError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -43,7 +43,7 @@ pub type ConnectFuture<'a> =
 /// use std::task::{Context, Poll, Waker};
 ///
 /// use futures_lite::{AsyncReadExt, AsyncWriteExt};
-/// use mqtt_transport::{BrokerAddress, ConnectFuture, Connector, TransportError};
+/// use mqtt_kit_transport::{BrokerAddress, ConnectFuture, Connector, TransportError};
 ///
 /// /// Bytes written are read back, in order.
 /// #[derive(Default)]

@@ -12,7 +12,7 @@ use crate::{BoxedStream, BrokerAddress, ConnectFuture, Connector, TcpConnector, 
 /// time a TLS address is connected to.
 ///
 /// ```no_run
-/// use mqtt_transport::{Connector, DefaultConnector};
+/// use mqtt_kit_transport::{Connector, DefaultConnector};
 ///
 /// # futures_lite::future::block_on(async {
 /// let connector = DefaultConnector::new();

@@ -83,7 +83,7 @@ pub enum TransportError {
         scheme: &'static str,
     },
     /// The address needs a cargo feature of this crate that was not enabled at build time.
-    #[error("{scheme}:// addresses need the `{feature}` feature of mqtt-transport")]
+    #[error("{scheme}:// addresses need the `{feature}` feature of mqtt-kit-transport")]
     FeatureDisabled {
         /// The scheme of the address.
         scheme: &'static str,

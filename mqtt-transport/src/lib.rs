@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
-//! use mqtt_transport::{BrokerAddress, Connector, DefaultConnector};
+//! use mqtt_kit_transport::{BrokerAddress, Connector, DefaultConnector};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! future::block_on(async {

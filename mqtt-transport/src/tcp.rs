@@ -23,7 +23,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use mqtt_transport::{Connector, TcpConnector};
+/// use mqtt_kit_transport::{Connector, TcpConnector};
 ///
 /// # futures_lite::future::block_on(async {
 /// let connector = TcpConnector::new().connect_timeout(Some(Duration::from_secs(3)));

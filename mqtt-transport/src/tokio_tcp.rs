@@ -13,7 +13,7 @@ use crate::{BoxedStream, BrokerAddress, ConnectFuture, Connector, TransportError
 /// (any runtime) for everything else.
 ///
 /// ```no_run
-/// use mqtt_transport::{Connector, TokioConnector};
+/// use mqtt_kit_transport::{Connector, TokioConnector};
 ///
 /// # async fn connect() -> Result<(), Box<dyn std::error::Error>> {
 /// let stream = TokioConnector.connect(&"mqtt://broker.example".parse()?).await?;

@@ -9,7 +9,7 @@ use crate::{BoxedStream, BrokerAddress, ConnectFuture, Connector, TransportError
 /// Opens connections to Unix domain sockets (`unix:///run/mosquitto/mqtt.sock`).
 ///
 /// ```no_run
-/// use mqtt_transport::{Connector, UnixConnector};
+/// use mqtt_kit_transport::{Connector, UnixConnector};
 ///
 /// # futures_lite::future::block_on(async {
 /// let stream = UnixConnector::new().connect(&"unix:///run/mosquitto/mqtt.sock".parse()?).await?;

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use mqtt_transport::{AddressError, BrokerAddress, Host};
+use mqtt_kit_transport::{AddressError, BrokerAddress, Host};
 
 fn parse(text: &str) -> BrokerAddress {
     text.parse()

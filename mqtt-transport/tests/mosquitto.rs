@@ -9,8 +9,8 @@
 
 mod support;
 
-use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
-use mqtt_transport::{BoxedStream, Connector, DefaultConnector, TransportError};
+use mqtt_kit_transport::tls::{TlsConfig, TlsConnector, TlsError};
+use mqtt_kit_transport::{BoxedStream, Connector, DefaultConnector, TransportError};
 use support::certs::{TestCa, TrustedByClient};
 use support::mosquitto::{Listener, ListenerTls, Mosquitto};
 use support::mqtt::{CONNACK_ACCEPTED, connect_and_read_connack};

@@ -14,8 +14,8 @@ use std::path::Path;
 use std::process::Command;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
-use mqtt_transport::{Connector, TransportError};
+use mqtt_kit_transport::tls::{TlsConfig, TlsConnector, TlsError};
+use mqtt_kit_transport::{Connector, TransportError};
 use support::certs::TestCa;
 use support::temp_dir::TempDir;
 use support::tls_servers::{tls_echo_server, tls_server_config};

@@ -5,7 +5,7 @@
 
 mod support;
 
-use mqtt_transport::{BrokerAddress, Connector, DefaultConnector, TcpConnector, TransportError};
+use mqtt_kit_transport::{BrokerAddress, Connector, DefaultConnector, TcpConnector, TransportError};
 
 /// One address of each transport; nothing is ever connected to them.
 const ADDRESSES: [&str; 5] = [
@@ -41,19 +41,19 @@ fn each_connector_refuses_other_transports() {
     refuses_all_but(&TcpConnector::new(), "TcpConnector", &["mqtt"]);
     #[cfg(unix)]
     refuses_all_but(
-        &mqtt_transport::UnixConnector::new(),
+        &mqtt_kit_transport::UnixConnector::new(),
         "UnixConnector",
         &["unix"],
     );
     #[cfg(feature = "websocket")]
     refuses_all_but(
-        &mqtt_transport::websocket::WebSocketConnector::new(),
+        &mqtt_kit_transport::websocket::WebSocketConnector::new(),
         "WebSocketConnector",
         &["ws", "wss"],
     );
     #[cfg(feature = "ring")]
     {
-        use mqtt_transport::tls::{TlsConfig, TlsConnector};
+        use mqtt_kit_transport::tls::{TlsConfig, TlsConnector};
         let config = TlsConfig::new()
             .builtin_roots(false)
             .danger_accept_invalid_certs();
@@ -114,7 +114,7 @@ fn the_default_connector_reaches_every_transport_by_its_scheme() {
     use std::sync::Arc;
 
     use async_tungstenite::tungstenite::{Bytes, Message};
-    use mqtt_transport::tls::TlsConnector;
+    use mqtt_kit_transport::tls::TlsConnector;
     use support::certs::{TestCa, TrustedByClient};
     use support::servers::{tcp_echo_server, unix_echo_server};
     use support::temp_dir::TempDir;

@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 
 use async_net::TcpListener;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::{BrokerAddress, Connector, Host, TcpConnector, TransportError};
+use mqtt_kit_transport::{BrokerAddress, Connector, Host, TcpConnector, TransportError};
 use support::servers::{closed_port, tcp_echo_server};
 
 #[test]

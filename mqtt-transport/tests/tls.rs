@@ -8,9 +8,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mqtt_transport::tls::rustls::{self, AlertDescription, ClientConfig, RootCertStore};
-use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
-use mqtt_transport::{Connector, Host, Stage, TransportError};
+use mqtt_kit_transport::tls::rustls::{self, AlertDescription, ClientConfig, RootCertStore};
+use mqtt_kit_transport::tls::{TlsConfig, TlsConnector, TlsError};
+use mqtt_kit_transport::{Connector, Host, Stage, TransportError};
 use support::certs::{TestCa, TrustedByClient};
 use support::echo::{echo_through, tls_error};
 use support::servers::{TestServer, closed_port, hang_up_server, silent_server, tcp_echo_server};

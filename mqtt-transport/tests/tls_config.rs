@@ -5,7 +5,7 @@
 
 mod support;
 
-use mqtt_transport::tls::{TlsConfig, TlsError};
+use mqtt_kit_transport::tls::{TlsConfig, TlsError};
 use support::certs::TestCa;
 
 const NOT_BASE64: &[u8] = b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";

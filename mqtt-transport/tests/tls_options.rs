@@ -7,9 +7,9 @@
 
 mod support;
 
-use mqtt_transport::tls::rustls::{self, AlertDescription};
-use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError, TlsVersion};
-use mqtt_transport::{DefaultConnector, Host, TransportError};
+use mqtt_kit_transport::tls::rustls::{self, AlertDescription};
+use mqtt_kit_transport::tls::{TlsConfig, TlsConnector, TlsError, TlsVersion};
+use mqtt_kit_transport::{DefaultConnector, Host, TransportError};
 use support::certs::{TestCa, TrustedByClient};
 use support::crafted_keys::{V1Signer, encrypted_key_pem};
 use support::echo::{echo_through, tls_error};
@@ -234,7 +234,7 @@ fn assert_mosquitto_accepts(config: &TlsConfig, broker: &Mosquitto) {
     let connector = DefaultConnector::new().tls(connector(config));
     let url = format!("mqtts://localhost:{}", broker.port(0));
     smol::block_on(async {
-        let mut stream = mqtt_transport::Connector::connect(&connector, &url.parse().unwrap())
+        let mut stream = mqtt_kit_transport::Connector::connect(&connector, &url.parse().unwrap())
             .await
             .unwrap_or_else(|e| panic!("{e}\nbroker log:\n{}", broker.log()));
         let connack = connect_and_read_connack(&mut stream, "tls-options")

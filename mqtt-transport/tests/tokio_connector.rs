@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::{BrokerAddress, Connector, TokioConnector, TransportError};
+use mqtt_kit_transport::{BrokerAddress, Connector, TokioConnector, TransportError};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

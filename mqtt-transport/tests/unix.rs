@@ -8,7 +8,7 @@ mod support;
 use std::io::ErrorKind;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::{BrokerAddress, Connector, TransportError, UnixConnector};
+use mqtt_kit_transport::{BrokerAddress, Connector, TransportError, UnixConnector};
 use support::servers::unix_echo_server;
 use support::temp_dir::TempDir;
 
@@ -16,7 +16,7 @@ fn unix_address(path: &std::path::Path) -> BrokerAddress {
     format!("unix://{}", path.display()).parse().unwrap()
 }
 
-fn connect(address: &BrokerAddress) -> Result<mqtt_transport::BoxedStream, TransportError> {
+fn connect(address: &BrokerAddress) -> Result<mqtt_kit_transport::BoxedStream, TransportError> {
     smol::block_on(UnixConnector::new().connect(address))
 }
 

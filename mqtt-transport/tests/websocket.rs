@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use async_tungstenite::tungstenite::{Bytes, Message};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::tls::{TlsConfig, TlsConnector, TlsError};
-use mqtt_transport::websocket::{MAX_FRAME_PAYLOAD, WebSocketConnector, WebSocketError};
-use mqtt_transport::{BoxedStream, Connector, Stage, TransportError};
+use mqtt_kit_transport::tls::{TlsConfig, TlsConnector, TlsError};
+use mqtt_kit_transport::websocket::{MAX_FRAME_PAYLOAD, WebSocketConnector, WebSocketError};
+use mqtt_kit_transport::{BoxedStream, Connector, Stage, TransportError};
 use support::certs::{TestCa, TrustedByClient};
 use support::mqtt::connect_packet;
 use support::servers::{TestServer, hang_up_server, silent_server};

@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use mqtt_client::{Client, Journal, Options, ProtocolVersion, Publish, QoS, TopicName};
+use mqtt_kit_client::{Client, Journal, Options, ProtocolVersion, Publish, QoS, TopicName};
 use mqtt_testkit::{Listener, Mosquitto, TempDir};
 
 use crate::bench::release;
@@ -104,7 +104,7 @@ async fn run(uri: &str, setup: Setup, messages: usize) -> Result<f64, Box<dyn st
                     let publish = Publish::new(topic.clone(), payload.clone(), QoS::AtLeastOnce);
                     client.publish_message(publish).await?;
                 }
-                Ok::<(), mqtt_client::ClientError>(())
+                Ok::<(), mqtt_kit_client::ClientError>(())
             })
         })
         .collect();

@@ -1,7 +1,7 @@
 //! The Will message, from a `&str` topic: set, adjusted, cleared.
 
 use bytes::Bytes;
-use mqtt_codec::{QoS, TopicName, Will, WillProperties};
+use mqtt_kit_codec::{QoS, TopicName, Will, WillProperties};
 
 use super::OptionsBuilder;
 use crate::error::OptionsError;
@@ -14,7 +14,7 @@ impl OptionsBuilder {
     /// [`OptionsError::InvalidWillTopic`]. Default: no Will.
     ///
     /// ```
-    /// use mqtt_client::{Options, OptionsError, QoS};
+    /// use mqtt_kit_client::{Options, OptionsError, QoS};
     ///
     /// let options = Options::builder()
     ///     .uri("mqtt://localhost")
@@ -90,7 +90,7 @@ impl OptionsBuilder {
 
 #[cfg(test)]
 mod tests {
-    use mqtt_codec::{ProtocolVersion, QoS, TopicError, WillProperties};
+    use mqtt_kit_codec::{ProtocolVersion, QoS, TopicError, WillProperties};
 
     use crate::{Options, OptionsBuilder, OptionsError};
 

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use futures_lite::io::{AsyncRead, AsyncWrite};
-use mqtt_session::OutBuffer;
-use mqtt_transport::BoxedStream;
+use mqtt_kit_session::OutBuffer;
+use mqtt_kit_transport::BoxedStream;
 
 use crate::engine::Engine;
 
@@ -108,7 +108,7 @@ impl Io {
         // The session refused a packet over the maximum size from its fixed header, so the
         // size is one the session will take; still, room is made a step at a time, so that a
         // header alone (five bytes) never makes the client allocate hundreds of megabytes.
-        if let Some(total) = mqtt_codec::packet_len(&self.read_buf) {
+        if let Some(total) = mqtt_kit_codec::packet_len(&self.read_buf) {
             if total > buffered + self.scratch.len() {
                 self.read_buf.resize(total.min(buffered + IN_PLACE_STEP), 0);
                 self.large_filled = Some(buffered);

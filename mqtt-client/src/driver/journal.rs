@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_channel::oneshot;
-use mqtt_session::{Journal, JournalError, OutBuffer, Record};
+use mqtt_kit_session::{Journal, JournalError, OutBuffer, Record};
 
 use crate::engine::Engine;
 use crate::error::ClientError;

@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use mqtt_codec::Disconnect;
-use mqtt_session::ConnectionState;
+use mqtt_kit_codec::Disconnect;
+use mqtt_kit_session::ConnectionState;
 
 use super::{Engine, PendingPublish, PendingSubscribe, PendingUnsubscribe, Request, answer};
 use crate::client::{Command, DisconnectOptions, PublishCommand};

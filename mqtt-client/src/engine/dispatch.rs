@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use mqtt_session::{DisconnectReason, Event as SessionEvent, PublishAck, RequestToken};
+use mqtt_kit_session::{DisconnectReason, Event as SessionEvent, PublishAck, RequestToken};
 
 use super::{Engine, FLUSH_TIMEOUT, Request};
 use crate::error::ClientError;
@@ -185,7 +185,7 @@ impl Engine {
     }
 
     /// The Subscription Identifier the subscriptions of `owner` were made with.
-    fn identifier_of(&self, owner: RequestToken) -> Option<mqtt_codec::SubscriptionId> {
+    fn identifier_of(&self, owner: RequestToken) -> Option<mqtt_kit_codec::SubscriptionId> {
         self.session
             .subscriptions()
             .find(|subscription| subscription.owner == owner)

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use mqtt_codec::{ConnectReasonCode, DisconnectReasonCode};
-use mqtt_session::DisconnectReason;
-use mqtt_transport::BrokerAddress;
+use mqtt_kit_codec::{ConnectReasonCode, DisconnectReasonCode};
+use mqtt_kit_session::DisconnectReason;
+use mqtt_kit_transport::BrokerAddress;
 
 use crate::backoff::Reconnect;
 
@@ -114,7 +114,7 @@ pub(crate) fn refusal_is_final(code: ConnectReasonCode) -> bool {
 mod tests {
     use super::*;
     use crate::backoff::Backoff;
-    use mqtt_codec::{ConnAck, Disconnect};
+    use mqtt_kit_codec::{ConnAck, Disconnect};
 
     fn link(uris: &[&str]) -> Link {
         let brokers = uris.iter().map(|uri| uri.parse().unwrap()).collect();

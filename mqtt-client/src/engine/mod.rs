@@ -1,6 +1,6 @@
 //! The client's engine: every decision of the client, without I/O.
 //!
-//! It owns the protocol session ([`mqtt_session::Session`]) and decides everything the
+//! It owns the protocol session ([`mqtt_kit_session::Session`]) and decides everything the
 //! session does not: where to connect and when (fail-over, redirects, back-off), which
 //! subscription stream a message goes to, what waits for a connection, when a request made
 //! before any connection gives up, when a connection is over and whether its unwritten bytes
@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use mqtt_session::{DisconnectReason, OutBuffer, Record, Session, StoredSession};
-use mqtt_transport::BrokerAddress;
+use mqtt_kit_session::{DisconnectReason, OutBuffer, Record, Session, StoredSession};
+use mqtt_kit_transport::BrokerAddress;
 
 use crate::client::{DisconnectOptions, Reply};
 use crate::error::ClientError;

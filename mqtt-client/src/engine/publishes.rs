@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use mqtt_session::PublishToken;
+use mqtt_kit_session::PublishToken;
 
 use crate::client::Reply;
 use crate::error::ClientError;

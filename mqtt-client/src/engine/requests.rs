@@ -4,8 +4,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use mqtt_codec::{TopicFilter, UnsubAck, UnsubscribeProperties};
-use mqtt_session::RequestToken;
+use mqtt_kit_codec::{TopicFilter, UnsubAck, UnsubscribeProperties};
+use mqtt_kit_session::RequestToken;
 
 use crate::client::Reply;
 use crate::error::ClientError;

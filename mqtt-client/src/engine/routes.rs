@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use mqtt_session::{RequestToken, Session};
+use mqtt_kit_session::{RequestToken, Session};
 
 use crate::events::Message;
 

@@ -5,11 +5,11 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use futures_channel::oneshot;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     ConnAck, ConnectReasonCode, DecodeLimits, Disconnect, DisconnectReasonCode, Packet, PacketId,
     ProtocolVersion, PubAck, Publish, QoS, SubAck, SubscribeReasonCode, TopicName, decode,
 };
-use mqtt_session::{DisconnectReason, OutBuffer};
+use mqtt_kit_session::{DisconnectReason, OutBuffer};
 
 use super::{After, Closing, Engine, Next};
 use crate::client::{Command, PublishCommand};
@@ -120,7 +120,7 @@ impl Harness {
     }
 
     /// The SUBSCRIBE the engine just wrote.
-    fn sent_subscribe(&mut self) -> mqtt_codec::Subscribe {
+    fn sent_subscribe(&mut self) -> mqtt_kit_codec::Subscribe {
         match self.next_packet() {
             Some(Packet::Subscribe(subscribe)) => subscribe,
             other => panic!("SUBSCRIBE expected, got {other:?}"),

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use bytes::BytesMut;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     ConnAck, ConnectReasonCode, DecodeLimits, Packet, ProtocolVersion, PubAck, PubComp, PubRec,
     Publish, QoS, SubAck, SubscribeReasonCode, TopicFilter, UnsubAck, decode,
 };

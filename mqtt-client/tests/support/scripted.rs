@@ -13,12 +13,12 @@ use std::time::Duration;
 use async_net::{TcpListener, TcpStream};
 use bytes::BytesMut;
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use mqtt_client::{
+use mqtt_kit_client::{
     BrokerAddress, ClientError, Connector, Event, Events, OptionsBuilder, ProtocolVersion,
     SleepFuture, Sleeper, TransportError,
 };
-use mqtt_codec::{DecodeLimits, Packet, decode};
-use mqtt_transport::{ConnectFuture, TcpConnector};
+use mqtt_kit_codec::{DecodeLimits, Packet, decode};
+use mqtt_kit_transport::{ConnectFuture, TcpConnector};
 
 use super::within;
 
@@ -281,7 +281,7 @@ pub fn test_options(
     connector: Arc<TestConnector>,
     sleeper: Arc<RecordingSleeper>,
 ) -> OptionsBuilder {
-    mqtt_client::Options::builder()
+    mqtt_kit_client::Options::builder()
         .uri(uri)
         .id("scripted")
         .version(version)

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use mqtt_client::{
+use mqtt_kit_client::{
     BrokerAddress, Client, ClientError, Events, OptionsBuilder, ProtocolVersion, Published, QoS,
 };
-use mqtt_codec::{
+use mqtt_kit_codec::{
     ConnAck, Connect, ConnectReasonCode, Disconnect, DisconnectReasonCode, PacketId, Publish,
     TopicFilter, TopicName,
 };

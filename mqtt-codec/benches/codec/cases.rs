@@ -7,7 +7,7 @@
 use std::num::{NonZeroU16, NonZeroU32};
 
 use bytes::{Bytes, BytesMut};
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Connect, Packet, PacketId, PayloadFormat, ProtocolVersion, Publish, QoS, RetainHandling,
     Subscribe, SubscriptionId, SubscriptionOptions, TopicFilter, TopicName, Will,
 };

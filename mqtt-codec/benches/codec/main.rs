@@ -18,7 +18,7 @@
 //! outside the timed part, in batches of [`DECODE_BATCH`].
 //!
 //! ```text
-//! cargo bench -p mqtt-codec --features bench-rumqttc --bench codec
+//! cargo bench -p mqtt-kit-codec --features bench-rumqttc --bench codec
 //! python3 mqtt-codec/benches/ratio_table.py      # Markdown table from target/criterion
 //! ```
 //!
@@ -43,7 +43,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use cases::Case;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use mqtt_codec::{DecodeLimits, Packet, decode};
+use mqtt_kit_codec::{DecodeLimits, Packet, decode};
 
 /// Inputs decoded per timed batch: enough to make the timer's own cost negligible (a few
 /// nanoseconds shared by the batch), few enough that 64 one-MiB inputs fit in memory.

@@ -5,7 +5,7 @@
 
 use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Connect, DecodeLimits, Packet, ProtocolVersion, Publish, QoS, RetainHandling, Subscribe, decode,
 };
 use rumqttc::mqttbytes::{self as bytes4, v4};
@@ -116,7 +116,7 @@ fn qos5(qos: QoS) -> bytes5::QoS {
     }
 }
 
-fn packet_id(id: Option<mqtt_codec::PacketId>) -> u16 {
+fn packet_id(id: Option<mqtt_kit_codec::PacketId>) -> u16 {
     id.map_or(0, |id| id.get())
 }
 

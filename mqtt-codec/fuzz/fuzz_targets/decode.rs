@@ -10,8 +10,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mqtt_codec::bytes::BytesMut;
-use mqtt_codec::{
+use mqtt_kit_codec::bytes::BytesMut;
+use mqtt_kit_codec::{
     DecodeLimits, EncodeError, Packet, ProtocolVersion, decode, decode_connect,
 };
 

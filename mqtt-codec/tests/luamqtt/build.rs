@@ -1,9 +1,9 @@
 //! luamqtt `fields` -> our packet types.
 
 use core::num::{NonZeroU16, NonZeroU32};
-use mqtt_codec::bytes::Bytes;
-use mqtt_codec::bytestring::ByteString;
-use mqtt_codec::*;
+use mqtt_kit_codec::bytes::Bytes;
+use mqtt_kit_codec::bytestring::ByteString;
+use mqtt_kit_codec::*;
 use serde_json::{Map, Value};
 
 /// Why a table gives no packet.

@@ -1,7 +1,7 @@
 //! Our packet -> the table luamqtt's parser gives for it.
 
-use mqtt_codec::bytestring::ByteString;
-use mqtt_codec::*;
+use mqtt_kit_codec::bytestring::ByteString;
+use mqtt_kit_codec::*;
 use serde_json::{Map, Value, json};
 
 fn text(bytes: &[u8]) -> Value {
@@ -41,7 +41,7 @@ impl Props {
         self.put(name, value.as_deref().map(|s| json!(s)))
     }
 
-    fn bytes(&mut self, name: &str, value: &Option<mqtt_codec::bytes::Bytes>) -> &mut Self {
+    fn bytes(&mut self, name: &str, value: &Option<mqtt_kit_codec::bytes::Bytes>) -> &mut Self {
         self.put(name, value.as_ref().map(|b| text(b)))
     }
 

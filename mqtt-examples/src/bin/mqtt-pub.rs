@@ -14,8 +14,8 @@ use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
-use mqtt_client::bytes::Bytes;
-use mqtt_client::{Client, DisconnectOptions, Publish, PublishHandle};
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{Client, DisconnectOptions, Publish, PublishHandle};
 use mqtt_examples::cli::{
     Failure, MessageSource, PubOptions, UsageError, build_options, parse_pub, pub_usage, start,
     tool_main,
@@ -115,7 +115,7 @@ impl Publisher<'_> {
     }
 }
 
-fn publish_failed(error: mqtt_client::ClientError) -> Failure {
+fn publish_failed(error: mqtt_kit_client::ClientError) -> Failure {
     Failure::failed(format!("publish failed: {error}"))
 }
 

@@ -14,8 +14,8 @@ use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
-use mqtt_client::bytes::Bytes;
-use mqtt_client::{
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{
     Client, ClientError, DisconnectOptions, Event, Events, Message, Publish, QoS, SubscribeRequest,
     Subscription, SubscriptionOptions,
 };

@@ -3,9 +3,9 @@
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use mqtt_client::{BoxedStream, BrokerAddress, ConnectFuture, Connector, TransportError};
-use mqtt_transport::tls::{TlsConfig, TlsConnector};
-use mqtt_transport::{ConnectAttempt, DEFAULT_CONNECT_TIMEOUT, Host, Stage};
+use mqtt_kit_client::{BoxedStream, BrokerAddress, ConnectFuture, Connector, TransportError};
+use mqtt_kit_transport::tls::{TlsConfig, TlsConnector};
+use mqtt_kit_transport::{ConnectAttempt, DEFAULT_CONNECT_TIMEOUT, Host, Stage};
 use smol::Async;
 use socket2::{Domain, Protocol, Socket, Type};
 

@@ -2,7 +2,7 @@
 //! properties, socket, debug, quiet), as mosquitto's tools name them, and the client options
 //! they make.
 
-use mqtt_client::{Options, OptionsBuilder, ProtocolVersion, QoS, TopicName, Will};
+use mqtt_kit_client::{Options, OptionsBuilder, ProtocolVersion, QoS, TopicName, Will};
 
 use super::arguments::number_in;
 use super::connector::connector;
@@ -222,7 +222,7 @@ impl CommonOptions {
             return Err(UsageError::new("a Will needs --will-topic"));
         }
         if self.will.topic.is_none()
-            && self.properties.will != mqtt_client::WillProperties::default()
+            && self.properties.will != mqtt_kit_client::WillProperties::default()
         {
             return Err(UsageError::new("-D will ... needs --will-topic"));
         }
@@ -363,7 +363,7 @@ impl CommonOptions {
             builder = builder.will(will);
         }
         let properties = &self.properties;
-        if properties.connect != mqtt_client::ConnectProperties::default() {
+        if properties.connect != mqtt_kit_client::ConnectProperties::default() {
             builder = builder.connect_properties(properties.connect.clone());
         }
         if let Some(count) = properties.receive_maximum {

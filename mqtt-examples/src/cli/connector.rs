@@ -4,9 +4,9 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
-use mqtt_client::Connector;
-use mqtt_transport::tls::TlsConnector;
-use mqtt_transport::{DefaultConnector, TcpConnector};
+use mqtt_kit_client::Connector;
+use mqtt_kit_transport::tls::TlsConnector;
+use mqtt_kit_transport::{DefaultConnector, TcpConnector};
 
 use super::bound_tcp::BoundConnector;
 use super::packet_log::PacketLog;

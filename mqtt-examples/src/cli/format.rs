@@ -19,7 +19,7 @@ use std::iter::Peekable;
 use std::str::Chars;
 use std::time::SystemTime;
 
-use mqtt_client::Publish;
+use mqtt_kit_client::Publish;
 
 use super::clock::Utc;
 
@@ -119,7 +119,7 @@ impl Spec {
             'F' => {
                 let format = properties.payload_format_indicator;
                 self.number(
-                    format.map(|f| u64::from(f == mqtt_client::PayloadFormat::Utf8)),
+                    format.map(|f| u64::from(f == mqtt_kit_client::PayloadFormat::Utf8)),
                     out,
                 )
             }
@@ -303,8 +303,8 @@ fn json(message: &Publish, now: &Utc, raw: Option<&str>) -> String {
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
-    use mqtt_client::{QoS, TopicName};
-    use mqtt_codec::PacketId;
+    use mqtt_kit_client::{QoS, TopicName};
+    use mqtt_kit_codec::PacketId;
 
     use super::*;
 
@@ -345,7 +345,7 @@ mod tests {
         message.properties.user_properties =
             vec![("a".into(), "1".into()), ("b".into(), "2".into())];
         message.properties.subscription_identifiers =
-            vec![mqtt_client::SubscriptionId::new(4).unwrap()];
+            vec![mqtt_kit_client::SubscriptionId::new(4).unwrap()];
         let out = format_message("%C %E %P %S", &message, when()).unwrap();
         assert_eq!(out, b"text/plain 60 a:1 b:2 4");
     }

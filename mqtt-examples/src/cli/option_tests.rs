@@ -3,8 +3,8 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use mqtt_client::tls::TlsVersion;
-use mqtt_client::{Publish, QoS, TopicName};
+use mqtt_kit_client::tls::TlsVersion;
+use mqtt_kit_client::{Publish, QoS, TopicName};
 
 use super::tests::{client_options, publish, publish_error, subscribe, subscribe_error};
 use super::*;
@@ -188,7 +188,7 @@ fn sub_options_of_mosquitto_sub() {
         "--remove-retained",
         "--retained-only",
     ]);
-    let filters = |list: &[mqtt_client::TopicFilter]| -> Vec<String> {
+    let filters = |list: &[mqtt_kit_client::TopicFilter]| -> Vec<String> {
         list.iter().map(|f| f.as_str().to_owned()).collect()
     };
     assert_eq!(filters(&options.filter_out), ["a/b", "a/c/#"]);

@@ -1,7 +1,7 @@
 //! One line for one packet, in the words of mosquitto's `-d` (so that a user comparing the
 //! two tools, or a script written for mosquitto's output, finds the same lines).
 
-use mqtt_codec::{Packet, ProtocolVersion, RetainHandling, SubscriptionOptions};
+use mqtt_kit_codec::{Packet, ProtocolVersion, RetainHandling, SubscriptionOptions};
 
 /// Whether the client sent the packet or received it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,8 +120,8 @@ fn options_byte(options: &SubscriptionOptions) -> u8 {
 
 #[cfg(test)]
 mod tests {
-    use mqtt_client::{QoS, TopicFilter, TopicName};
-    use mqtt_codec::{
+    use mqtt_kit_client::{QoS, TopicFilter, TopicName};
+    use mqtt_kit_codec::{
         ConnAck, ConnectReasonCode, Disconnect, DisconnectReasonCode, PacketId, PubAck, Publish,
         SubAck, Subscribe, SubscribeReasonCode,
     };

@@ -9,9 +9,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use mqtt_client::bytes::BytesMut;
-use mqtt_client::{BoxedStream, BrokerAddress, ConnectFuture, Connector, ProtocolVersion};
-use mqtt_codec::{DecodeLimits, Packet, decode};
+use mqtt_kit_client::bytes::BytesMut;
+use mqtt_kit_client::{BoxedStream, BrokerAddress, ConnectFuture, Connector, ProtocolVersion};
+use mqtt_kit_codec::{DecodeLimits, Packet, decode};
 use smol::io::{AsyncRead, AsyncWrite};
 
 use super::packet_line::{Direction, packet_line};

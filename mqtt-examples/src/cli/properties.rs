@@ -8,13 +8,13 @@
 //! | `subscribe` (mqtt-sub) | `user-property`, `subscription-identifier` |
 //! | `will` | `user-property`, `content-type`, `correlation-data`, `message-expiry-interval`, `payload-format-indicator`, `response-topic`, `will-delay-interval` |
 
-use mqtt_client::bytes::Bytes;
-use mqtt_client::{
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{
     ConnectProperties, PublishProperties, SubscribeProperties, SubscriptionId, TopicName,
     WillProperties,
 };
-use mqtt_codec::PayloadFormat;
-use mqtt_codec::bytestring::ByteString;
+use mqtt_kit_codec::PayloadFormat;
+use mqtt_kit_codec::bytestring::ByteString;
 
 use super::arguments::number_in;
 use super::{Arguments, Flag, UsageError};

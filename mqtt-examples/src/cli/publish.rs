@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mqtt_client::{OptionsBuilder, PublishProperties, TopicName};
+use mqtt_kit_client::{OptionsBuilder, PublishProperties, TopicName};
 
 use super::common::COMMON_HELP;
 use super::{Arguments, Command, CommonOptions, PropertyTarget, UsageError};

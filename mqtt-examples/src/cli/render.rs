@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use mqtt_client::Publish;
+use mqtt_kit_client::Publish;
 
 use super::SubOptions;
 use super::format::{NotJson, format_message};

@@ -2,7 +2,7 @@
 //! failure turned into the tool's [`Failure`] (a CONNACK refusal keeps its code, for the
 //! exit code).
 
-use mqtt_client::{
+use mqtt_kit_client::{
     Client, ClientError, ConnAck, DisconnectReason, Event, Events, Options, ProtocolVersion,
 };
 

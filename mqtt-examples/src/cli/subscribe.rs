@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mqtt_client::{SubscribeProperties, TopicFilter, TopicName};
+use mqtt_kit_client::{SubscribeProperties, TopicFilter, TopicName};
 
 use super::common::COMMON_HELP;
 use super::publish::unknown;

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use mqtt_client::bytes::Bytes;
-use mqtt_client::{Options, ProtocolVersion, QoS, SubscriptionId};
-use mqtt_codec::PayloadFormat;
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{Options, ProtocolVersion, QoS, SubscriptionId};
+use mqtt_kit_codec::PayloadFormat;
 use mqtt_testkit::{TempDir, TestCa};
 
 use super::*;
@@ -88,7 +88,7 @@ fn defaults_are_mosquittos() {
         "mqtt://localhost:1883"
     );
     let built = client_options("-t a/b -m hi").unwrap();
-    assert!(built.id().starts_with("mqtt-rs-"), "a generated id");
+    assert!(built.id().starts_with("mqtt-kit-"), "a generated id");
     assert!(built.clean());
 }
 

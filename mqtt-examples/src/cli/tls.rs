@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use mqtt_client::tls::{TlsConfig, TlsError, TlsVersion};
+use mqtt_kit_client::tls::{TlsConfig, TlsError, TlsVersion};
 
 use super::{Arguments, Flag, UsageError};
 

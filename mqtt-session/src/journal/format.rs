@@ -11,7 +11,7 @@
 //! intact (or not all written) and the file ends before the body does.
 
 use bytes::{Buf, BufMut, BytesMut};
-use mqtt_codec::{DecodeLimits, Packet, PacketId, ProtocolVersion, Publish};
+use mqtt_kit_codec::{DecodeLimits, Packet, PacketId, ProtocolVersion, Publish};
 
 use super::error::Damage;
 use super::record::Record;
@@ -109,7 +109,7 @@ pub fn put_record(out: &mut BytesMut, record: &Record) -> Result<(), EncodeError
             // written and dropped again when read (a queued publish has none yet).
             let mut publish = publish.clone();
             publish.packet_id = match publish.qos {
-                mqtt_codec::QoS::AtMostOnce => None,
+                mqtt_kit_codec::QoS::AtMostOnce => None,
                 _ => PacketId::new(1),
             };
             put_publish(out, publish, start)?;
@@ -285,7 +285,7 @@ fn decode_publish(bytes: &[u8]) -> Result<Publish, Damage> {
     let limits = DecodeLimits {
         max_packet_size: u32::MAX,
     };
-    match mqtt_codec::decode(&mut packet, ProtocolVersion::V5, &limits) {
+    match mqtt_kit_codec::decode(&mut packet, ProtocolVersion::V5, &limits) {
         Ok(Some(Packet::Publish(publish))) if packet.is_empty() => Ok(publish),
         _ => Err(Damage::Malformed("unreadable PUBLISH")),
     }

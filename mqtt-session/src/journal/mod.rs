@@ -43,8 +43,8 @@
 //! # Example
 //!
 //! ```
-//! use mqtt_codec::PacketId;
-//! use mqtt_session::{Journal, Record};
+//! use mqtt_kit_codec::PacketId;
+//! use mqtt_kit_session::{Journal, Record};
 //!
 //! # let dir = std::env::temp_dir().join(format!("mqtt-journal-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(&dir).unwrap();
@@ -60,7 +60,7 @@
 //! assert!(loaded.state.established);
 //! assert!(loaded.state.incoming_qos2.contains(&9));
 //! assert_eq!(loaded.torn_tail, None);
-//! # Ok::<(), mqtt_session::JournalError>(())
+//! # Ok::<(), mqtt_kit_session::JournalError>(())
 //! ```
 
 mod error;

@@ -1,7 +1,7 @@
 //! What the journal records: one [`Record`] per change of the session state that must outlive
 //! the process.
 
-use mqtt_codec::{PacketId, Publish};
+use mqtt_kit_codec::{PacketId, Publish};
 
 use crate::store::StoredPublish;
 

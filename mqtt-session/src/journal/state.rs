@@ -119,7 +119,7 @@ impl LiveState {
                 state
                     .incoming_qos2
                     .iter()
-                    .filter_map(|id| mqtt_codec::PacketId::new(*id).map(Record::SaveIncoming)),
+                    .filter_map(|id| mqtt_kit_codec::PacketId::new(*id).map(Record::SaveIncoming)),
             )
             .chain(state.queued.iter().map(|(seq, publish)| Record::Queue {
                 seq: *seq,

@@ -139,7 +139,7 @@ impl Session {
             let mut aliased = publish.clone();
             aliased.properties.topic_alias = std::num::NonZeroU16::new(alias);
             if matches!(choice, AliasUse::Reuse(_)) {
-                aliased.topic = mqtt_codec::TopicName::empty();
+                aliased.topic = mqtt_kit_codec::TopicName::empty();
             }
             let packet = Packet::Publish(aliased);
             if self.encode_publish(&packet).is_ok() {

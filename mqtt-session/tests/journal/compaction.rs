@@ -1,4 +1,4 @@
-use mqtt_session::{Journal, Record};
+use mqtt_kit_session::{Journal, Record};
 
 use crate::support::{Dir, history, id, saved};
 

@@ -1,4 +1,4 @@
-use mqtt_session::{Damage, Journal, JournalError};
+use mqtt_kit_session::{Damage, Journal, JournalError};
 use proptest::prelude::*;
 
 use crate::support::{Dir, history, write};
@@ -111,7 +111,7 @@ proptest! {
     #[test]
     fn a_changed_byte_never_loads_different_contents(position in any::<prop::sample::Index>(), flip in 1u8..=255) {
         thread_local! {
-            static GOOD: (Dir, Vec<u8>, mqtt_session::StoredSession) = {
+            static GOOD: (Dir, Vec<u8>, mqtt_kit_session::StoredSession) = {
                 let dir = Dir::new(&format!("flip-{:?}", std::thread::current().id()));
                 let bytes = write(&dir.file("good"), &history());
                 let state = Journal::load(dir.file("good")).unwrap().state;

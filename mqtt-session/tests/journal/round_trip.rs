@@ -1,6 +1,6 @@
-use mqtt_codec::QoS;
-use mqtt_session::StoredSession;
-use mqtt_session::{Journal, JournalError, Record};
+use mqtt_kit_codec::QoS;
+use mqtt_kit_session::StoredSession;
+use mqtt_kit_session::{Journal, JournalError, Record};
 
 use crate::support::{Dir, history, id, publish, saved, write};
 

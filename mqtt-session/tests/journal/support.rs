@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use mqtt_codec::{PacketId, Publish, QoS, TopicName};
-use mqtt_session::Record;
-use mqtt_session::StoredPublish;
+use mqtt_kit_codec::{PacketId, Publish, QoS, TopicName};
+use mqtt_kit_session::Record;
+use mqtt_kit_session::StoredPublish;
 
 /// A fresh directory for one test, removed when dropped.
 pub struct Dir(PathBuf);
@@ -95,7 +95,7 @@ pub fn history() -> Vec<Record> {
 
 /// Writes `records` one batch each (no fsync) and returns the file's bytes.
 pub fn write(path: &Path, records: &[Record]) -> Vec<u8> {
-    let mut journal = mqtt_session::Journal::open(path, false).unwrap();
+    let mut journal = mqtt_kit_session::Journal::open(path, false).unwrap();
     for record in records {
         journal.append(std::slice::from_ref(record)).unwrap();
     }

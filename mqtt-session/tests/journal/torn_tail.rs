@@ -1,4 +1,4 @@
-use mqtt_session::{Journal, Record};
+use mqtt_kit_session::{Journal, Record};
 
 use crate::support::{Dir, history, id, write};
 
@@ -82,6 +82,6 @@ fn an_opened_journal_reports_the_torn_tail() {
     let (full, last, _) = journal_and_last_offset(&dir);
     let path = dir.file("j");
     std::fs::write(&path, &full[..last + 3]).unwrap();
-    let journal = mqtt_session::Journal::open(&path, false).unwrap();
+    let journal = mqtt_kit_session::Journal::open(&path, false).unwrap();
     assert_eq!(journal.torn_tail().unwrap().offset, last as u64);
 }

@@ -3,10 +3,10 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Auth, AuthProperties, AuthReasonCode, Disconnect, DisconnectReasonCode, Packet, QoS,
 };
-use mqtt_session::{
+use mqtt_kit_session::{
     AuthError, Authenticator, CommandError, DisconnectReason, Event, ProtocolError,
 };
 
@@ -56,7 +56,7 @@ fn auth(code: AuthReasonCode, method: &str, data: &'static [u8]) -> Auth {
     }
 }
 
-fn connack_auth(data: &'static [u8]) -> mqtt_codec::ConnAck {
+fn connack_auth(data: &'static [u8]) -> mqtt_kit_codec::ConnAck {
     let mut connack = connack_ok(false);
     connack.properties.authentication_method = Some("REVERSE".into());
     connack.properties.authentication_data = Some(Bytes::from_static(data));

@@ -1,14 +1,14 @@
 //! CONNECT and CONNACK.
 
-use mqtt_codec::{ConnAck, ConnectReasonCode, Packet, ProtocolVersion, QoS, Will};
-use mqtt_session::{
+use mqtt_kit_codec::{ConnAck, ConnectReasonCode, Packet, ProtocolVersion, QoS, Will};
+use mqtt_kit_session::{
     CommandError, ConnectionState, DisconnectReason, Event, ProtocolError, Session,
 };
 
 use crate::support::*;
 
 /// The bytes of the CONNECT the session writes for `config`.
-fn connect_bytes(config: mqtt_session::SessionConfig) -> Vec<u8> {
+fn connect_bytes(config: mqtt_kit_session::SessionConfig) -> Vec<u8> {
     let mut h = Harness::new(config);
     h.session.connect(h.now).expect("connect");
     h.sent_bytes()
@@ -129,14 +129,14 @@ fn an_empty_client_id_needs_a_clean_session_in_311() {
 
 struct SessionConfig311;
 impl SessionConfig311 {
-    fn empty_id() -> mqtt_session::SessionConfig {
-        mqtt_session::SessionConfig::new(V311, "")
+    fn empty_id() -> mqtt_kit_session::SessionConfig {
+        mqtt_kit_session::SessionConfig::new(V311, "")
     }
 }
 
 #[test]
 fn an_mqtt_31_client_id_is_1_to_23_bytes() {
-    let mut session = Session::new(mqtt_session::SessionConfig::new(V31, "x".repeat(24)));
+    let mut session = Session::new(mqtt_kit_session::SessionConfig::new(V31, "x".repeat(24)));
     assert_eq!(
         session.connect(std::time::Instant::now()),
         Err(CommandError::ClientIdLength)
@@ -188,12 +188,12 @@ fn only_connack_may_come_before_connack() {
         let error = h.broker(Packet::PingResp).unwrap_err();
         assert_eq!(
             error,
-            ProtocolError::BeforeConnAck(mqtt_codec::PacketType::PingResp)
+            ProtocolError::BeforeConnAck(mqtt_kit_codec::PacketType::PingResp)
         );
         if version == V5 {
             // 5.0 says why: DISCONNECT 0x82 Protocol Error.
-            h.expect_sent([Packet::Disconnect(mqtt_codec::Disconnect::new(
-                mqtt_codec::DisconnectReasonCode::ProtocolError,
+            h.expect_sent([Packet::Disconnect(mqtt_kit_codec::Disconnect::new(
+                mqtt_kit_codec::DisconnectReasonCode::ProtocolError,
             ))]);
         } else {
             // 3.1.1 just closes the network connection.
@@ -211,8 +211,8 @@ fn a_second_connack_is_a_protocol_error() {
         h.broker(connack_ok(false)),
         Err(ProtocolError::SecondConnAck)
     );
-    h.expect_sent([Packet::Disconnect(mqtt_codec::Disconnect::new(
-        mqtt_codec::DisconnectReasonCode::ProtocolError,
+    h.expect_sent([Packet::Disconnect(mqtt_kit_codec::Disconnect::new(
+        mqtt_kit_codec::DisconnectReasonCode::ProtocolError,
     ))]);
 }
 
@@ -234,7 +234,7 @@ fn publishes_wait_for_connack() {
 #[test]
 fn the_assigned_client_identifier_is_reported_and_used_again() {
     shows!("5.0", "MQTT-3.1.3-7"; "5.0", "MQTT-3.2.2-16"; "5.0", "MQTT-3.1.3-2"; "3.1.1", "MQTT-3.1.3-2");
-    let mut config = mqtt_session::SessionConfig::new(V5, "");
+    let mut config = mqtt_kit_session::SessionConfig::new(V5, "");
     config.properties.session_expiry_interval = Some(3600);
     let mut h = Harness::new(config);
     h.session.connect(h.now).unwrap();
@@ -270,7 +270,7 @@ fn the_assigned_client_identifier_is_reported_and_used_again() {
     }
 }
 
-fn config_311_persistent() -> mqtt_session::SessionConfig {
+fn config_311_persistent() -> mqtt_kit_session::SessionConfig {
     let mut config = config(V311);
     config.clean_start = false;
     config
@@ -320,8 +320,8 @@ fn session_present_without_session_state_closes_and_next_time_starts_clean() {
         h.broker(connack_ok(true)),
         Err(ProtocolError::SessionPresentWithoutState)
     );
-    h.expect_sent([Packet::Disconnect(mqtt_codec::Disconnect::new(
-        mqtt_codec::DisconnectReasonCode::ProtocolError,
+    h.expect_sent([Packet::Disconnect(mqtt_kit_codec::Disconnect::new(
+        mqtt_kit_codec::DisconnectReasonCode::ProtocolError,
     ))]);
     h.events();
     let (clean_start, _) = h.reconnect(connack_ok(false));

@@ -2,8 +2,8 @@
 
 use std::num::NonZeroU32;
 
-use mqtt_codec::{Disconnect, DisconnectReasonCode, Packet, PacketType, PubAck, QoS};
-use mqtt_session::{CommandError, ConnectionState, DisconnectReason, Event, ProtocolError};
+use mqtt_kit_codec::{Disconnect, DisconnectReasonCode, Packet, PacketType, PubAck, QoS};
+use mqtt_kit_session::{CommandError, ConnectionState, DisconnectReason, Event, ProtocolError};
 
 use crate::support::*;
 

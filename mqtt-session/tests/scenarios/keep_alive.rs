@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use mqtt_codec::{Packet, PubAck, QoS};
-use mqtt_session::{DisconnectReason, Event, SessionConfig};
+use mqtt_kit_codec::{Packet, PubAck, QoS};
+use mqtt_kit_session::{DisconnectReason, Event, SessionConfig};
 
 use crate::support::*;
 
-fn keep_alive(version: mqtt_codec::ProtocolVersion, seconds: u16) -> SessionConfig {
+fn keep_alive(version: mqtt_kit_codec::ProtocolVersion, seconds: u16) -> SessionConfig {
     let mut config = config(version);
     config.keep_alive = seconds;
     config
@@ -213,5 +213,5 @@ fn timeouts_too_long_to_reach_mean_waiting_for_ever() {
     h.expect_sent([Packet::PingReq]);
     assert_eq!(h.session.poll_timeout(), None, "PINGRESP awaited for ever");
     h.advance(1e9);
-    assert_eq!(h.session.state(), mqtt_session::ConnectionState::Connected);
+    assert_eq!(h.session.state(), mqtt_kit_session::ConnectionState::Connected);
 }

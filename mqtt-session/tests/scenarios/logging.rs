@@ -2,7 +2,7 @@
 //! payload length, never its payload, a password or authentication data; protocol
 //! violations at `warn` with the statement they break.
 
-use mqtt_codec::{Packet, PubAck, QoS};
+use mqtt_kit_codec::{Packet, PubAck, QoS};
 use mqtt_testkit::capture_logs;
 
 use crate::support::*;
@@ -77,7 +77,7 @@ fn debug_of_the_configuration_and_the_output_shows_no_secret() {
     let mut config = config(V5);
     config.username = Some("meter".into());
     config.password = Some(PASSWORD.into());
-    config.will = Some(mqtt_codec::Will::new(
+    config.will = Some(mqtt_kit_codec::Will::new(
         topic("meters/7/gone"),
         PAYLOAD,
         QoS::AtLeastOnce,
@@ -95,7 +95,7 @@ fn debug_of_the_configuration_and_the_output_shows_no_secret() {
 
     let mut h = Harness::new(config);
     h.session.connect(h.now).unwrap();
-    let mut out = mqtt_session::OutBuffer::new();
+    let mut out = mqtt_kit_session::OutBuffer::new();
     let count = h.session.poll_transmit_buffer(h.now, &mut out);
     assert!(
         count > PASSWORD.len(),

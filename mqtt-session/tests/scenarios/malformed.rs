@@ -1,8 +1,8 @@
 //! Bytes that are not a valid packet from a server: the connection ends (with DISCONNECT and
 //! the matching reason code on 5.0) and the application is told why.
 
-use mqtt_codec::{Disconnect, DisconnectReasonCode, Packet, ProtocolVersion};
-use mqtt_session::ProtocolError;
+use mqtt_kit_codec::{Disconnect, DisconnectReasonCode, Packet, ProtocolVersion};
+use mqtt_kit_session::ProtocolError;
 
 use crate::support::*;
 

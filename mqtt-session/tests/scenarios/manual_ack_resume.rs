@@ -4,15 +4,15 @@
 //! again (at least once) with a new token. A session the server did not keep takes every
 //! pending message, and token, with it.
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     AckProperties, Packet, PubAck, PubAckReasonCode, PubComp, PubRec, PubRecReasonCode, PubRel, QoS,
 };
-use mqtt_session::{AckMode, AckToken, CommandError, SessionConfig};
+use mqtt_kit_session::{AckMode, AckToken, CommandError, SessionConfig};
 
 use crate::support::*;
 
 /// A session the server keeps across connections, acknowledged by the application.
-fn manual_persistent(version: mqtt_codec::ProtocolVersion) -> SessionConfig {
+fn manual_persistent(version: mqtt_kit_codec::ProtocolVersion) -> SessionConfig {
     let mut config = config(version);
     config.ack_mode = AckMode::Manual;
     config.clean_start = false;
@@ -24,7 +24,7 @@ fn manual_persistent(version: mqtt_codec::ProtocolVersion) -> SessionConfig {
 
 /// A connected session that received the QoS 2 message "x" (packet identifier 1) and handed
 /// it to the application, which has not answered; returns its token.
-fn holding_qos2(version: mqtt_codec::ProtocolVersion) -> (Harness, AckToken) {
+fn holding_qos2(version: mqtt_kit_codec::ProtocolVersion) -> (Harness, AckToken) {
     let mut h = Harness::connected(manual_persistent(version));
     h.receive("t", "x", QoS::ExactlyOnce, Some(1));
     let handed = delivered(&h.events());

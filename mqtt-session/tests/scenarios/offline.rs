@@ -1,7 +1,7 @@
 //! Publishes accepted while disconnected.
 
-use mqtt_codec::{PubAck, QoS};
-use mqtt_session::{CommandError, Event, PublishError, QueueFullPolicy, SessionConfig};
+use mqtt_kit_codec::{PubAck, QoS};
+use mqtt_kit_session::{CommandError, Event, PublishError, QueueFullPolicy, SessionConfig};
 
 use crate::support::*;
 
@@ -31,7 +31,7 @@ fn publishes_wait_in_order_and_go_after_the_next_connack() {
             sent_publish("t", "1", QoS::AtLeastOnce, Some(1), false).into(),
             sent_publish("t", "2", QoS::AtMostOnce, None, false).into(),
             sent_publish("t", "3", QoS::ExactlyOnce, Some(2), false).into(),
-        ] as [mqtt_codec::Packet; 3]
+        ] as [mqtt_kit_codec::Packet; 3]
     );
     h.broker(PubAck::new(id(1))).unwrap();
     let done: Vec<_> = h

@@ -3,11 +3,11 @@
 
 use std::num::NonZeroU32;
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     AckProperties, Disconnect, DisconnectReasonCode, Packet, PubAck, PubAckReasonCode, PubComp,
     PubCompReasonCode, PubRec, PubRecReasonCode, PubRel, Publish, QoS,
 };
-use mqtt_session::{
+use mqtt_kit_session::{
     AckMode, AckToken, CommandError, DisconnectReason, Event, ProtocolError, SessionConfig,
 };
 
@@ -20,7 +20,7 @@ fn messages(events: &[Event]) -> Vec<(String, Option<AckToken>)> {
         .collect()
 }
 
-fn manual(version: mqtt_codec::ProtocolVersion) -> SessionConfig {
+fn manual(version: mqtt_kit_codec::ProtocolVersion) -> SessionConfig {
     let mut config = config(version);
     config.ack_mode = AckMode::Manual;
     config

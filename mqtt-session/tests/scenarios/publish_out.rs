@@ -2,11 +2,11 @@
 
 use std::num::{NonZeroU16, NonZeroU32};
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     AckProperties, Packet, PacketType, PubAck, PubAckReasonCode, PubComp, PubRec, PubRecReasonCode,
     PubRel, PubRelReasonCode, QoS, SubscriptionOptions,
 };
-use mqtt_session::{CommandError, Event, ProtocolError, PublishAck, PublishError};
+use mqtt_kit_session::{CommandError, Event, ProtocolError, PublishAck, PublishError};
 
 use crate::support::*;
 
@@ -315,7 +315,7 @@ fn an_oversized_publish_is_refused_before_anything_is_sent() {
     let mut connack = connack_ok(false);
     connack.properties.maximum_packet_size = NonZeroU32::new(20);
     let mut h = Harness::connected_with(config(V5), connack);
-    let big = mqtt_codec::Publish::new(topic("t"), vec![0u8; 100], QoS::AtLeastOnce);
+    let big = mqtt_kit_codec::Publish::new(topic("t"), vec![0u8; 100], QoS::AtLeastOnce);
     match h.session.publish(big) {
         Err(CommandError::PacketTooLarge { size, maximum: 20 }) => assert!(size > 100),
         other => panic!("{other:?}"),
@@ -342,7 +342,7 @@ fn a_client_publish_carries_no_subscription_identifier() {
     publish
         .properties
         .subscription_identifiers
-        .push(mqtt_codec::SubscriptionId::new(7).unwrap());
+        .push(mqtt_kit_codec::SubscriptionId::new(7).unwrap());
     assert_eq!(
         h.session.publish(publish),
         Err(CommandError::SubscriptionIdentifierInPublish)
@@ -374,8 +374,8 @@ fn acknowledgements_must_match_an_exchange_in_flight() {
             packet_id: 5
         })
     );
-    h.expect_sent([Packet::Disconnect(mqtt_codec::Disconnect::new(
-        mqtt_codec::DisconnectReasonCode::ProtocolError,
+    h.expect_sent([Packet::Disconnect(mqtt_kit_codec::Disconnect::new(
+        mqtt_kit_codec::DisconnectReasonCode::ProtocolError,
     ))]);
     // PUBACK for a QoS 2 message, PUBCOMP before PUBREC.
     for wrong in [
@@ -436,7 +436,7 @@ fn a_failed_pubrec_for_an_unknown_id_gets_no_pubrel() {
     h.broker_bytes(&[0x50, 0x03, 0x00, 0x07, 0x80]).unwrap();
     assert_eq!(h.sent_bytes(), Vec::<u8>::new(), "no PUBREL after 0x80");
     assert!(h.events().is_empty());
-    assert_eq!(h.session.state(), mqtt_session::ConnectionState::Connected);
+    assert_eq!(h.session.state(), mqtt_kit_session::ConnectionState::Connected);
 }
 
 #[test]
@@ -454,7 +454,7 @@ fn reply_properties_are_left_out_when_they_would_exceed_the_maximum_packet_size(
         "5.0", "MQTT-3.6.2-2"; "5.0", "MQTT-3.6.2-3"; "5.0", "MQTT-3.7.2-2"; "5.0", "MQTT-3.7.2-3";
         "5.0", "MQTT-3.4.2-1"; "5.0", "MQTT-3.5.2-1"; "5.0", "MQTT-3.7.2-1");
     let mut config = config(V5);
-    config.ack_mode = mqtt_session::AckMode::Manual;
+    config.ack_mode = mqtt_kit_session::AckMode::Manual;
     let mut connack = connack_ok(false);
     connack.properties.maximum_packet_size = NonZeroU32::new(16);
     let mut h = Harness::connected_with(config, connack);
@@ -506,12 +506,12 @@ fn a_large_payload_goes_out_by_reference_and_in_order() {
     for version in [V311, V5] {
         let mut h = Harness::connected(config(version));
         let payload = bytes::Bytes::from(vec![0xa5; 64 * 1024]);
-        let big = mqtt_codec::Publish::new(topic("big"), payload.clone(), QoS::AtLeastOnce);
+        let big = mqtt_kit_codec::Publish::new(topic("big"), payload.clone(), QoS::AtLeastOnce);
         h.session.publish(big.clone()).unwrap();
         h.session
             .publish(message("small", "after", QoS::AtMostOnce))
             .unwrap();
-        let mut out = mqtt_session::OutBuffer::new();
+        let mut out = mqtt_kit_session::OutBuffer::new();
         let len = h.session.poll_transmit_buffer(h.now, &mut out);
         assert_eq!(len, out.len());
         let mut slices = [std::io::IoSlice::new(&[]); 8];

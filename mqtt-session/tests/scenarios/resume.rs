@@ -2,14 +2,14 @@
 
 use std::num::NonZeroU16;
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Packet, PubAck, PubComp, PubRec, PubRel, QoS, SubAck, SubscribeReasonCode, SubscriptionOptions,
 };
-use mqtt_session::{Event, LostSessionPolicy, PublishAck, PublishError, SessionConfig};
+use mqtt_kit_session::{Event, LostSessionPolicy, PublishAck, PublishError, SessionConfig};
 
 use crate::support::*;
 
-fn persistent(version: mqtt_codec::ProtocolVersion) -> SessionConfig {
+fn persistent(version: mqtt_kit_codec::ProtocolVersion) -> SessionConfig {
     let mut config = config(version);
     config.clean_start = false;
     if version == V5 {
@@ -20,7 +20,7 @@ fn persistent(version: mqtt_codec::ProtocolVersion) -> SessionConfig {
 
 /// A session with, in order of sending: QoS 1 "a" (id 1), QoS 2 "b" (id 2, PUBREC'd so
 /// PUBREL sent), QoS 2 "c" (id 3), QoS 1 "d" (id 4, acknowledged).
-fn with_unfinished_exchanges(version: mqtt_codec::ProtocolVersion) -> Harness {
+fn with_unfinished_exchanges(version: mqtt_kit_codec::ProtocolVersion) -> Harness {
     unfinished_exchanges(Harness::new(persistent(version)))
 }
 
@@ -198,8 +198,8 @@ fn incoming_qos2_state_survives_a_reconnection() {
 #[test]
 fn subscriptions_are_made_again_when_the_session_was_lost() {
     let mut h = Harness::connected(persistent(V5));
-    let properties = mqtt_codec::SubscribeProperties {
-        subscription_identifier: Some(mqtt_codec::SubscriptionId::new(7).unwrap()),
+    let properties = mqtt_kit_codec::SubscribeProperties {
+        subscription_identifier: Some(mqtt_kit_codec::SubscriptionId::new(7).unwrap()),
         ..Default::default()
     };
     let mut options = SubscriptionOptions::new(QoS::AtLeastOnce);
@@ -351,7 +351,7 @@ fn the_queue_full_policy_applies_to_what_is_restored() {
     h.persist();
     drop(h);
     config.queue_capacity = 2;
-    config.queue_full_policy = mqtt_session::QueueFullPolicy::DropOldestQos0;
+    config.queue_full_policy = mqtt_kit_session::QueueFullPolicy::DropOldestQos0;
     let mut h = Harness::on_journal(config, &path, false);
     assert_eq!(h.session.waiting_len(), 2, "the two QoS 0 ones dropped");
     let (_, sent) = h.reconnect(connack_ok(false));
@@ -439,7 +439,7 @@ fn a_journal_with_large_messages_in_flight_appends_instead_of_rewriting_itself()
     let path = fresh_store_path("large.store");
     let mut h = connected_on_file_store(&path, false);
     let file_len = || std::fs::metadata(&path).unwrap().len();
-    let large = || mqtt_codec::Publish::new(topic("t"), vec![7u8; 600_000], QoS::AtLeastOnce);
+    let large = || mqtt_kit_codec::Publish::new(topic("t"), vec![7u8; 600_000], QoS::AtLeastOnce);
     for _ in 0..3 {
         h.session.publish(large()).unwrap();
     }
@@ -474,7 +474,7 @@ fn a_journal_with_large_messages_in_flight_appends_instead_of_rewriting_itself()
 fn a_message_too_large_for_the_new_server_fails_instead_of_being_sent_again() {
     shows!("5.0", "MQTT-3.2.2-15");
     let mut h = Harness::connected(persistent(V5));
-    let big = mqtt_codec::Publish::new(topic("t"), vec![1u8; 200], QoS::AtLeastOnce);
+    let big = mqtt_kit_codec::Publish::new(topic("t"), vec![1u8; 200], QoS::AtLeastOnce);
     let token = h.session.publish(big).unwrap();
     h.publish_all("t", &[("small", QoS::AtLeastOnce)]);
     h.sent();
@@ -495,7 +495,7 @@ fn a_message_too_large_for_the_new_server_fails_instead_of_being_sent_again() {
     );
     let failed = h.events().into_iter().any(|event| {
         matches!(event, Event::PublishDone { token: t, result: Err(PublishError::Refused(
-            mqtt_session::CommandError::PacketTooLarge { maximum: 100, .. })) } if t == token)
+            mqtt_kit_session::CommandError::PacketTooLarge { maximum: 100, .. })) } if t == token)
     });
     assert!(failed);
     assert_eq!(h.session.in_flight().count(), 1);

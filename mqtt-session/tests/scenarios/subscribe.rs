@@ -1,10 +1,10 @@
 //! SUBSCRIBE and UNSUBSCRIBE.
 
-use mqtt_codec::{
+use mqtt_kit_codec::{
     Packet, PacketType, QoS, RetainHandling, SubAck, SubscribeReasonCode, SubscriptionOptions,
     UnsubAck, UnsubAckReasonCode,
 };
-use mqtt_session::{CommandError, Event, ProtocolError, RequestLost};
+use mqtt_kit_session::{CommandError, Event, ProtocolError, RequestLost};
 
 use crate::support::*;
 
@@ -19,8 +19,8 @@ fn subscribe_carries_every_v5_option_and_gets_a_result_per_filter() {
         retain_as_published: true,
         retain_handling: RetainHandling::DoNotSend,
     };
-    let mut properties = mqtt_codec::SubscribeProperties {
-        subscription_identifier: Some(mqtt_codec::SubscriptionId::new(300).unwrap()),
+    let mut properties = mqtt_kit_codec::SubscribeProperties {
+        subscription_identifier: Some(mqtt_kit_codec::SubscriptionId::new(300).unwrap()),
         ..Default::default()
     };
     properties.user_properties.push(("k".into(), "v".into()));
@@ -206,8 +206,8 @@ fn features_the_server_lacks_are_refused() {
             Err(CommandError::FeatureNotAvailable { .. })
         ));
     }
-    let properties = mqtt_codec::SubscribeProperties {
-        subscription_identifier: Some(mqtt_codec::SubscriptionId::new(1).unwrap()),
+    let properties = mqtt_kit_codec::SubscribeProperties {
+        subscription_identifier: Some(mqtt_kit_codec::SubscriptionId::new(1).unwrap()),
         ..Default::default()
     };
     assert!(matches!(

@@ -2,8 +2,8 @@
 
 use std::num::NonZeroU16;
 
-use mqtt_codec::{Disconnect, DisconnectReasonCode, Packet, Publish, QoS, TopicName};
-use mqtt_session::{CommandError, ProtocolError};
+use mqtt_kit_codec::{Disconnect, DisconnectReasonCode, Packet, Publish, QoS, TopicName};
+use mqtt_kit_session::{CommandError, ProtocolError};
 
 use crate::support::*;
 
@@ -101,7 +101,7 @@ fn incoming_aliases_up_to_our_maximum_are_resolved() {
         .events()
         .into_iter()
         .filter_map(|event| match event {
-            mqtt_session::Event::Message(m) => Some((
+            mqtt_kit_session::Event::Message(m) => Some((
                 m.publish.topic.to_string(),
                 String::from_utf8_lossy(&m.publish.payload).into_owned(),
             )),

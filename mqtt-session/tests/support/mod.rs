@@ -11,11 +11,11 @@
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     ConnAck, ConnectReasonCode, DecodeLimits, Packet, PacketId, ProtocolVersion, Publish, QoS,
     TopicFilter, TopicName,
 };
-use mqtt_session::{
+use mqtt_kit_session::{
     ConnectionState, DisconnectReason, Event, ProtocolError, Session, SessionConfig,
 };
 
@@ -82,7 +82,7 @@ pub struct Harness {
     written: BytesMut,
     /// For a durable session: its journal, which takes the records before the bytes go
     /// (as a driver does).
-    pub journal: Option<mqtt_session::Journal>,
+    pub journal: Option<mqtt_kit_session::Journal>,
 }
 
 impl Harness {
@@ -166,10 +166,10 @@ impl Harness {
     }
 
     /// The application subscribes to `filters` (each with its QoS) and the SUBSCRIBE goes out.
-    pub fn subscribe_to(&mut self, filters: &[(&str, QoS)]) -> mqtt_session::RequestToken {
+    pub fn subscribe_to(&mut self, filters: &[(&str, QoS)]) -> mqtt_kit_session::RequestToken {
         let filters = filters
             .iter()
-            .map(|(name, qos)| (filter(name), mqtt_codec::SubscriptionOptions::new(*qos)))
+            .map(|(name, qos)| (filter(name), mqtt_kit_codec::SubscriptionOptions::new(*qos)))
             .collect();
         let token = self
             .session
@@ -184,7 +184,7 @@ impl Harness {
         &mut self,
         name: &str,
         messages: &[(&'static str, QoS)],
-    ) -> Vec<mqtt_session::PublishToken> {
+    ) -> Vec<mqtt_kit_session::PublishToken> {
         messages
             .iter()
             .map(|(payload, qos)| {
@@ -204,7 +204,7 @@ impl Harness {
     /// A durable session on the journal at `path` (what it holds restored), as a process
     /// that starts would make it.
     pub fn on_journal(config: SessionConfig, path: &std::path::Path, fsync: bool) -> Self {
-        let journal = mqtt_session::Journal::open(path, fsync).unwrap();
+        let journal = mqtt_kit_session::Journal::open(path, fsync).unwrap();
         let version = config.version;
         let session = Session::restore(config, journal.state().clone());
         let mut h = Self::with_session(session, version);
@@ -294,7 +294,7 @@ impl Harness {
 }
 
 /// Payload, DUP flag and ack token of every message the session handed over in `events`.
-pub fn delivered(events: &[Event]) -> Vec<(String, bool, Option<mqtt_session::AckToken>)> {
+pub fn delivered(events: &[Event]) -> Vec<(String, bool, Option<mqtt_kit_session::AckToken>)> {
     events
         .iter()
         .filter_map(|event| match event {
@@ -316,7 +316,7 @@ pub fn decode_all(bytes: &[u8], version: ProtocolVersion) -> Vec<Packet> {
     };
     let mut packets = Vec::new();
     while !buffer.is_empty() {
-        match mqtt_codec::decode(&mut buffer, version, &limits) {
+        match mqtt_kit_codec::decode(&mut buffer, version, &limits) {
             Ok(Some(packet)) => packets.push(packet),
             Ok(None) => panic!("the client wrote a partial packet: {buffer:?}"),
             Err(error) => panic!("the client wrote an invalid packet: {error}"),

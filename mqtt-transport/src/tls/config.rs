@@ -38,7 +38,7 @@ use super::{TlsError, TlsVersion};
 /// [`client_cert_pem_with_password`]: Self::client_cert_pem_with_password
 ///
 /// ```
-/// use mqtt_transport::tls::TlsConfig;
+/// use mqtt_kit_transport::tls::TlsConfig;
 ///
 /// # fn pems() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
 /// #     let ca = rcgen::generate_simple_self_signed(vec!["ca".into()]).unwrap();
@@ -54,7 +54,7 @@ use super::{TlsError, TlsVersion};
 ///     .build()?;
 /// assert_eq!(config.alpn_protocols, [b"mqtt".to_vec()]);
 /// # }
-/// # Ok::<(), mqtt_transport::tls::TlsError>(())
+/// # Ok::<(), mqtt_kit_transport::tls::TlsError>(())
 /// ```
 pub struct TlsConfig {
     #[cfg(feature = "native-roots")]

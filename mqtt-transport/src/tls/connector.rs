@@ -18,8 +18,8 @@ use crate::{
 /// rustls handshake that checks the server's certificate against the name in the address.
 ///
 /// ```no_run
-/// use mqtt_transport::Connector;
-/// use mqtt_transport::tls::{TlsConfig, TlsConnector};
+/// use mqtt_kit_transport::Connector;
+/// use mqtt_kit_transport::tls::{TlsConfig, TlsConnector};
 ///
 /// # futures_lite::future::block_on(async {
 /// let ca_pem = std::fs::read("/etc/mosquitto/ca_certificates/ca.crt")?;

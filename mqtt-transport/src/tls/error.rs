@@ -38,7 +38,7 @@ pub enum TlsError {
     /// No rustls crypto provider: the `ring` feature is off and the application installed
     /// no process-wide default.
     #[error(
-        "no rustls crypto provider: enable the `ring` feature of mqtt-transport, pass one to \
+        "no rustls crypto provider: enable the `ring` feature of mqtt-kit-transport, pass one to \
          TlsConfig::crypto_provider, or install a process default \
          (rustls::crypto::CryptoProvider::install_default)"
     )]
@@ -271,7 +271,7 @@ impl TlsError {
     /// The `TlsError` inside an I/O error returned by a TLS stream of this crate, if any.
     ///
     /// ```
-    /// use mqtt_transport::tls::TlsError;
+    /// use mqtt_kit_transport::tls::TlsError;
     ///
     /// let error = std::io::Error::new(std::io::ErrorKind::PermissionDenied, TlsError::ClientCertificateRequired);
     /// assert!(matches!(TlsError::find_in(&error), Some(TlsError::ClientCertificateRequired)));

@@ -29,8 +29,8 @@ pub const MQTT_SUBPROTOCOL: &str = "mqtt";
 /// The connection is returned as a byte stream ([`WebSocketByteStream`]).
 ///
 /// ```no_run
-/// use mqtt_transport::Connector;
-/// use mqtt_transport::websocket::WebSocketConnector;
+/// use mqtt_kit_transport::Connector;
+/// use mqtt_kit_transport::websocket::WebSocketConnector;
 ///
 /// # futures_lite::future::block_on(async {
 /// let connector = WebSocketConnector::new().header("Authorization", "Bearer 123")?;

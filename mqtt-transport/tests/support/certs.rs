@@ -2,7 +2,7 @@
 //! configuration that trusts them.
 
 pub use mqtt_testkit::{Identity, TestCa};
-use mqtt_transport::tls::TlsConfig;
+use mqtt_kit_transport::tls::TlsConfig;
 
 /// The client side of a test CA.
 pub trait TrustedByClient {

@@ -5,9 +5,9 @@ use std::io;
 use std::sync::Arc;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::tls::rustls::ServerConfig;
-use mqtt_transport::tls::{TlsConnector, TlsError};
-use mqtt_transport::{BrokerAddress, Connector, TransportError};
+use mqtt_kit_transport::tls::rustls::ServerConfig;
+use mqtt_kit_transport::tls::{TlsConnector, TlsError};
+use mqtt_kit_transport::{BrokerAddress, Connector, TransportError};
 
 use super::tls_servers::tls_echo_server;
 

@@ -1,7 +1,7 @@
 //! The MQTT bytes the tests exchange, written by hand (this crate knows nothing of packets).
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use mqtt_transport::BoxedStream;
+use mqtt_kit_transport::BoxedStream;
 
 /// An MQTT 3.1.1 CONNECT: clean session, keep alive 60 s, the given client id.
 pub fn connect_packet(client_id: &str) -> Vec<u8> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use futures_rustls::TlsAcceptor;
-use mqtt_transport::tls::rustls;
+use mqtt_kit_transport::tls::rustls;
 use rustls::pki_types::pem::PemObject;
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};

@@ -7,7 +7,7 @@ use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use async_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use futures_lite::{AsyncRead, AsyncWrite, StreamExt};
-use mqtt_transport::tls::rustls::ServerConfig;
+use mqtt_kit_transport::tls::rustls::ServerConfig;
 use smol::channel::{Receiver, Sender};
 
 use super::servers::TestServer;

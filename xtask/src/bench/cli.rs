@@ -5,7 +5,7 @@ use super::job::ClientKind;
 /// What `cargo xtask bench --help` prints.
 pub const HELP: &str = "usage: cargo xtask bench [--quick] [--reps N] [--only TEXT] [--client NAME]
 
-Measures mqtt-client (on smol and on tokio) and rumqttc 0.25 (on tokio's multi-threaded and
+Measures mqtt-kit-client (on smol and on tokio) and rumqttc 0.25 (on tokio's multi-threaded and
 on its current-thread runtime) doing the same work against mosquitto (started here,
 max_inflight_messages 100, max_queued_messages 1000000) and against an in-process peer that
 acknowledges everything: publish throughput at QoS 0, 1 and 2 with 16 B, 1 KiB and 64 KiB

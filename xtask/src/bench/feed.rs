@@ -177,7 +177,7 @@ impl Feed {
 mod tests {
     use super::*;
     use crate::bench::harness::read_u64;
-    use mqtt_client::QoS;
+    use mqtt_kit_client::QoS;
 
     #[test]
     fn payloads_carry_their_number() {

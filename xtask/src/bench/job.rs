@@ -5,14 +5,14 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use mqtt_client::QoS;
+use mqtt_kit_client::QoS;
 
 /// The clients measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClientKind {
-    /// mqtt-client with its drivers on smol (its default runtime).
+    /// mqtt-kit-client with its drivers on smol (its default runtime).
     OursSmol,
-    /// mqtt-client with its drivers on tokio (multi-threaded runtime, tokio's TCP streams).
+    /// mqtt-kit-client with its drivers on tokio (multi-threaded runtime, tokio's TCP streams).
     OursTokio,
     /// rumqttc on tokio's multi-threaded runtime, default features off.
     RumqttcMultiThread,
@@ -53,8 +53,8 @@ impl ClientKind {
     /// Its name in the tables.
     pub fn label(self) -> &'static str {
         match self {
-            ClientKind::OursSmol => "mqtt-client (smol)",
-            ClientKind::OursTokio => "mqtt-client (tokio)",
+            ClientKind::OursSmol => "mqtt-kit-client (smol)",
+            ClientKind::OursTokio => "mqtt-kit-client (tokio)",
             ClientKind::RumqttcMultiThread => "rumqttc (tokio multi-thread)",
             ClientKind::RumqttcCurrentThread => "rumqttc (tokio current-thread)",
         }

@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: end-to-end throughput, latency, CPU and memory of mqtt-client, side by
+//! `cargo xtask bench`: end-to-end throughput, latency, CPU and memory of mqtt-kit-client, side by
 //! side with rumqttc, in one run on one machine (issue 7).
 //!
 //! The bench starts mosquitto (free loopback port, `max_inflight_messages 100`,

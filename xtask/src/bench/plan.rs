@@ -3,7 +3,7 @@
 //! messages, a sixth of the fixed-rate time, 200 clients all at once, one repetition) under
 //! a minute.
 
-use mqtt_client::QoS;
+use mqtt_kit_client::QoS;
 
 use super::job::{Arrival, Workload};
 

@@ -2,7 +2,7 @@
 //! [`Summary`] of each metric over the repetitions; which runs failed, which lost QoS 0
 //! messages.
 
-use mqtt_client::QoS;
+use mqtt_kit_client::QoS;
 use serde_json::{Value, json};
 
 use super::job::{ClientKind, PeerKind, Workload};

@@ -145,11 +145,11 @@ async fn ready(receiver: async_channel::Receiver<Result<(), String>>) -> Result<
         .unwrap_or_else(|_| Err("event loop ended".into()))
 }
 
-fn qos_of(qos: mqtt_client::QoS) -> rumqttc::QoS {
+fn qos_of(qos: mqtt_kit_client::QoS) -> rumqttc::QoS {
     match qos {
-        mqtt_client::QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
-        mqtt_client::QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
-        mqtt_client::QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
+        mqtt_kit_client::QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
+        mqtt_kit_client::QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
+        mqtt_kit_client::QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
     }
 }
 

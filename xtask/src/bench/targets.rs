@@ -305,7 +305,7 @@ pub fn verdicts(results: &Results, workloads: &[Workload]) -> Vec<Verdict> {
 mod tests {
     use super::*;
     use crate::bench::results::delivered_run;
-    use mqtt_client::QoS;
+    use mqtt_kit_client::QoS;
 
     const WORKLOAD: Workload = Workload::Throughput {
         qos: QoS::AtLeastOnce,

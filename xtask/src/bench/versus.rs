@@ -82,7 +82,7 @@ pub fn best_rumqttc(
 mod tests {
     use super::*;
     use crate::bench::results::{Run, delivered_run};
-    use mqtt_client::QoS;
+    use mqtt_kit_client::QoS;
 
     fn run(client: ClientKind, rep: usize, elapsed: f64, cpu: f64) -> Run {
         delivered_run(WORKLOAD, PeerKind::Mosquitto, client, rep, (cpu, elapsed))

@@ -1,4 +1,4 @@
-//! The chaos tests' clients, through mqtt-client's public API only: options with a
+//! The chaos tests' clients, through mqtt-kit-client's public API only: options with a
 //! persistent session and fast reconnection, a subscriber that tallies what arrives, a
 //! publisher of numbered messages, and a record of when a client's link went down and up.
 
@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mqtt_client::{
+use mqtt_kit_client::{
     Backoff, Client, Event, OptionsBuilder, ProtocolVersion, Publish, PublishHandle, QoS, TopicName,
 };
 
@@ -19,7 +19,7 @@ pub const KEEP_ALIVE: u16 = 2;
 /// Options for a client `id` at `uri`: MQTT 5.0, a session kept by the broker for an hour,
 /// reconnection after 20 ms doubling to 500 ms.
 pub fn options(uri: &str, id: &str) -> OptionsBuilder {
-    mqtt_client::Options::builder()
+    mqtt_kit_client::Options::builder()
         .uri(uri)
         .id(id)
         .version(ProtocolVersion::V5)

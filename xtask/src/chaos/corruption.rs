@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use mqtt_client::{Journal, Publish, QoS, TopicName};
-use mqtt_codec::PacketId;
-use mqtt_session::{Record, StoredPublish, StoredSession};
+use mqtt_kit_client::{Journal, Publish, QoS, TopicName};
+use mqtt_kit_codec::PacketId;
+use mqtt_kit_session::{Record, StoredPublish, StoredSession};
 use mqtt_testkit::TempDir;
 
 use super::memory::Sampler;
@@ -124,7 +124,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, String> {
         let opened = std::panic::catch_unwind(|| {
             let journal = Journal::open(&path, false)?;
             let torn = journal.torn_tail().is_some();
-            Ok::<_, mqtt_client::JournalError>((journal.state().clone(), torn))
+            Ok::<_, mqtt_kit_client::JournalError>((journal.state().clone(), torn))
         });
         match opened {
             Err(_) => verdicts.panicked += 1,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mqtt_client::{Client, Journal};
+use mqtt_kit_client::{Client, Journal};
 
 use super::clients::{Publisher, options, within};
 

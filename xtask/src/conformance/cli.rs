@@ -6,7 +6,7 @@ use super::matrix::{Transport, Version};
 /// The help text.
 pub const HELP: &str = "\
 cargo xtask conformance: the interoperability scenarios of xtask/conformance/SCENARIOS.md,
-run through the public API of mqtt-client against real brokers.
+run through the public API of mqtt-kit-client against real brokers.
 
 Without --broker it starts each broker itself, one after the other (free loopback ports,
 its own configuration, certificates made for the run, killed at the end): mosquitto (the

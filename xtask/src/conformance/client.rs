@@ -1,6 +1,6 @@
-//! The scenarios' side of mqtt-client: options for the case's broker, transport and version,
+//! The scenarios' side of mqtt-kit-client: options for the case's broker, transport and version,
 //! clients whose drivers run on the case's own executor, and waiting with time limits. Only
-//! mqtt-client's public API is used here.
+//! mqtt-kit-client's public API is used here.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -8,8 +8,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures_lite::FutureExt as _;
-use mqtt_client::tls::TlsConfig;
-use mqtt_client::{
+use mqtt_kit_client::tls::TlsConfig;
+use mqtt_kit_client::{
     Backoff, Client, Connected, DisconnectOptions, DisconnectReason, Event, Events, Message,
     Options, OptionsBuilder, ProtocolVersion, Publish, QoS, Subscription, TopicName,
 };

@@ -4,7 +4,7 @@
 //! ports, a configuration file of its own, certificates made for the run, killed by PID at
 //! the end) with the transports it offers (TCP, TLS, mutual TLS, WebSocket, secure
 //! WebSocket), or uses a broker the user names with `--broker`, and runs every scenario of
-//! `xtask/conformance/SCENARIOS.md` through the public API of `mqtt-client`, for MQTT 3.1.1
+//! `xtask/conformance/SCENARIOS.md` through the public API of `mqtt-kit-client`, for MQTT 3.1.1
 //! and 5.0 (and `basic`, `retained`, `will` for 3.1), over the transports the list names.
 //! Prints a table (scenario x version x broker x transport: pass / fail / n/a with the reason),
 //! writes it as JSON and Markdown under `target/conformance/`, and exits non-zero on any
@@ -16,7 +16,7 @@
 //! - [`registry`]: the scenarios (id, versions, transports, own broker, time limit);
 //! - [`brokers`]: the brokers of the run, the brokers of single scenarios, `--broker`;
 //! - [`runner`]: each case on its own thread, bounded in time, with progress;
-//! - [`ctx`]: what a scenario is given; [`client`]: mqtt-client for the scenarios;
+//! - [`ctx`]: what a scenario is given; [`client`]: mqtt-kit-client for the scenarios;
 //!   [`proxy`]: network faults and a wire tap;
 //! - [`limitations`]: the known broker limitations, the only grounds for `n/a`;
 //! - [`outcome`] and [`report`]: results, the table, JSON and Markdown;

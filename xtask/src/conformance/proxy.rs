@@ -1,7 +1,7 @@
 //! A loopback TCP proxy between a client and the broker, for the scenarios that need a
 //! network fault the client cannot be asked for through its API: a connection cut without
 //! DISCONNECT, a peer that goes silent with its socket held open, acknowledgements that
-//! never arrive. It also taps the traffic (decoded with mqtt-codec) so that a scenario can
+//! never arrive. It also taps the traffic (decoded with mqtt-kit-codec) so that a scenario can
 //! check what went over the wire: DUP flags on resent messages, how many publishes were in
 //! flight, topic aliases.
 //!
@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use mqtt_codec::{DecodeLimits, Packet, ProtocolVersion, decode, decode_connect};
+use mqtt_kit_codec::{DecodeLimits, Packet, ProtocolVersion, decode, decode_connect};
 
 /// Which way bytes go through the proxy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

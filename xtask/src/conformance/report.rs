@@ -153,7 +153,7 @@ impl Report {
         }
 
         let mut out = String::new();
-        let _ = writeln!(out, "# mqtt-client conformance\n");
+        let _ = writeln!(out, "# mqtt-kit-client conformance\n");
         let _ = writeln!(
             out,
             "Run {} UTC, {:.0} s, with `{}`.\n",

@@ -2,7 +2,7 @@
 //! reconnection delays, disconnect reasons; never a password, authentication data or a
 //! payload, even at `trace`, where the session logs every packet.
 
-use mqtt_codec::{Disconnect, DisconnectReasonCode, PacketId, PubAck, Will};
+use mqtt_kit_codec::{Disconnect, DisconnectReasonCode, PacketId, PubAck, Will};
 use mqtt_testkit::capture_logs;
 
 use super::*;

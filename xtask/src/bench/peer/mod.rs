@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use bytes::BytesMut;
-use mqtt_codec::{
+use mqtt_kit_codec::{
     ConnAck, ConnectReasonCode, DecodeLimits, Packet, PacketId, ProtocolVersion, PubAck, PubComp,
     PubRec, PubRel, Publish, QoS, SubAck, SubscribeReasonCode, TopicFilter, TopicName, UnsubAck,
     UnsubAckReasonCode, decode, decode_connect,
@@ -319,7 +319,7 @@ impl Connection<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqtt_codec::{Connect, Subscribe, SubscriptionOptions};
+    use mqtt_kit_codec::{Connect, Subscribe, SubscriptionOptions};
     use std::io::Write;
 
     /// A raw MQTT connection to the peer.

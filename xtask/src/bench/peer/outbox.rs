@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use bytes::BytesMut;
-use mqtt_codec::{Packet, PacketId, ProtocolVersion, Publish, QoS};
+use mqtt_kit_codec::{Packet, PacketId, ProtocolVersion, Publish, QoS};
 
 /// QoS 1/2 messages forwarded and not yet acknowledged, at most.
 pub const WINDOW: usize = 100;
@@ -139,7 +139,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqtt_codec::TopicName;
+    use mqtt_kit_codec::TopicName;
 
     fn publish(qos: QoS) -> Publish {
         Publish::new(TopicName::try_from("t").unwrap(), "x", qos)

@@ -100,7 +100,7 @@ impl Report<'_> {
         let header = &self.header;
         let machine = &header.machine;
         let mut out =
-            String::from("## Benchmarks: mqtt-client and rumqttc, same run, same machine\n\n");
+            String::from("## Benchmarks: mqtt-kit-client and rumqttc, same run, same machine\n\n");
         let _ = writeln!(out, "Command: `{}`  ", header.command);
         let _ = writeln!(
             out,

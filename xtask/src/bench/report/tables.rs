@@ -27,7 +27,7 @@ fn extra_name(metric: Metric) -> &'static str {
     }
 }
 
-/// The column headings of every client: `mqtt-client (smol) msg/s | ...`.
+/// The column headings of every client: `mqtt-kit-client (smol) msg/s | ...`.
 fn client_headings(unit: &str) -> String {
     ClientKind::ALL
         .map(|client| format!(" {} {unit} |", client.label()))

@@ -36,8 +36,8 @@ impl SharedBroker {
         };
         let files = TempDir::new("conformance-shared")
             .map_err(|e| format!("could not create a directory for the broker's files: {e}"))?;
-        let ca = TestCa::new("mqtt-rs conformance CA");
-        let other_ca = TestCa::new("mqtt-rs conformance unknown CA");
+        let ca = TestCa::new("mqtt-kit conformance CA");
+        let other_ca = TestCa::new("mqtt-kit conformance unknown CA");
         let server = ca.server(&["localhost", "127.0.0.1"]);
         let wrong = ca.server(&[WRONG_NAME]);
         let client = ca.client("conformance-client");

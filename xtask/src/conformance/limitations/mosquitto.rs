@@ -12,12 +12,12 @@ pub fn reason(limitation: Limitation, version: &str) -> Option<&'static str> {
         Limitation::GrantsDeniedSubscriptions => {
             "mosquitto 2.0 grants every subscription (SUBACK 0x00/0x01/0x02), even to a \
              filter its ACL denies; the ACL only stops delivery (SCENARIOS.md, broker \
-             variations); the refusal path is covered by mqtt-client's scripted-broker tests"
+             variations); the refusal path is covered by mqtt-kit-client's scripted-broker tests"
         }
         Limitation::NoEnhancedAuth => {
             "mosquitto 2.0 offers enhanced authentication (AUTH) only through an \
              authentication plugin, and none is installed (SCENARIOS.md, broker \
-             variations); the AUTH flow is covered by mqtt-session's scripted tests"
+             variations); the AUTH flow is covered by mqtt-kit-session's scripted tests"
         }
         Limitation::OverlapAtLowerQos => {
             "mosquitto 2.0 sends one message at QoS 1 to a 3.1.1 client whose subscriptions \

@@ -13,7 +13,7 @@ pub fn reason(limitation: Limitation, version: &str) -> Option<&'static str> {
         Limitation::GrantsDeniedSubscriptions => {
             "rumqttd has no subscription ACL (its configuration has none to give), so it \
              grants every filter and no refusal can be shown; the refusal path is covered \
-             by aedes and mosquitto here and by mqtt-client's scripted-broker tests"
+             by aedes and mosquitto here and by mqtt-kit-client's scripted-broker tests"
         }
         Limitation::UpgradesQos => {
             "rumqttd 0.20 sends a message at the QoS of the subscription, above the QoS it was \

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use mqtt_client::QoS;
-use mqtt_codec::Packet;
+use mqtt_kit_client::QoS;
+use mqtt_kit_codec::Packet;
 
 use crate::conformance::client::{ARRIVAL_TIME, CONNECT_TIME, Peer, receive};
 use crate::conformance::ctx::Ctx;

@@ -1,7 +1,7 @@
 //! Scenario `basic`: connect (clean), subscribe at QoS 2, publish at QoS 0, 1 and 2,
 //! disconnect.
 
-use mqtt_client::QoS;
+use mqtt_kit_client::QoS;
 
 use crate::conformance::client::{ARRIVAL_TIME, QUIET_TIME, describe, drain, receive};
 use crate::conformance::ctx::Ctx;

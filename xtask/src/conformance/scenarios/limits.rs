@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use mqtt_client::QoS;
-use mqtt_codec::{Packet, ProtocolVersion};
+use mqtt_kit_client::QoS;
+use mqtt_kit_codec::{Packet, ProtocolVersion};
 
 use crate::conformance::client::{ARRIVAL_TIME, Peer, QUIET_TIME, drain, message, receive, within};
 use crate::conformance::ctx::Ctx;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use mqtt_client::{OptionsBuilder, QoS};
+use mqtt_kit_client::{OptionsBuilder, QoS};
 
 use crate::conformance::client::{ARRIVAL_TIME, Peer, event_messages};
 use crate::conformance::ctx::{Ctx, sleep};
@@ -54,7 +54,7 @@ pub async fn manual_ack_resume(ctx: Ctx) -> Outcome {
     let options = persistent(ctx.options_via(&proxy, "mack")?)
         .build()
         .context("options")?;
-    let (client, driver) = mqtt_client::Client::new(options);
+    let (client, driver) = mqtt_kit_client::Client::new(options);
     let _driver = crate::conformance::client::spawn(async move {
         let _ = driver.run().await;
     })?;

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use mqtt_client::QoS;
+use mqtt_kit_client::QoS;
 
 use crate::conformance::brokers::Endpoint;
 use crate::conformance::client::{Peer, options_for, receive, spawn, within};

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use mqtt_client::bytes::Bytes;
-use mqtt_client::{PublishProperties, QoS, TopicName};
-use mqtt_codec::PayloadFormat;
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{PublishProperties, QoS, TopicName};
+use mqtt_kit_codec::PayloadFormat;
 
 use crate::conformance::client::{
     ARRIVAL_TIME, CONNECT_TIME, Peer, QUIET_TIME, describe, drain, event_messages, message,

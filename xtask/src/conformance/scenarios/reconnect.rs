@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mqtt_client::{Event, QoS};
+use mqtt_kit_client::{Event, QoS};
 
 use crate::conformance::client::{ARRIVAL_TIME, Peer, receive, within};
 use crate::conformance::ctx::{Ctx, sleep};

@@ -1,8 +1,8 @@
 //! Scenarios about messages sent again after a cut: to the client (`redelivery`) and by the
 //! client (`client-redelivery`).
 
-use mqtt_client::{Message, QoS};
-use mqtt_codec::Packet;
+use mqtt_kit_client::{Message, QoS};
+use mqtt_kit_codec::Packet;
 
 use crate::conformance::client::{
     ARRIVAL_TIME, CONNECT_TIME, Peer, QUIET_TIME, describe, drain, message, receive, within,
@@ -16,7 +16,7 @@ fn persistent(
     ctx: &Ctx,
     proxy: &Proxy,
     role: &str,
-) -> Result<mqtt_client::OptionsBuilder, Problem> {
+) -> Result<mqtt_kit_client::OptionsBuilder, Problem> {
     let options = ctx
         .options_via(proxy, role)?
         .clean(false)

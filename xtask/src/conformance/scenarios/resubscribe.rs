@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use mqtt_client::{Event, Events, Message, QoS, Subscription};
+use mqtt_kit_client::{Event, Events, Message, QoS, Subscription};
 
 use crate::conformance::client::{ARRIVAL_TIME, Peer, QUIET_TIME, describe, message, within};
 use crate::conformance::ctx::Ctx;
@@ -135,7 +135,7 @@ pub async fn resubscribe(ctx: Ctx) -> Outcome {
 
 /// Scenario `dropped-subscription`: a `Subscription` dropped right after `subscribe`
 /// returns loses nothing the broker delivered: the retained and the live message reach the
-/// application as `Event::Message` (mqtt-client's documentation: a message that no live
+/// application as `Event::Message` (mqtt-kit-client's documentation: a message that no live
 /// subscription stream takes is an `Event::Message`).
 pub async fn dropped_subscription(ctx: Ctx) -> Outcome {
     let topic = ctx.topic("dropped");

@@ -1,7 +1,7 @@
 //! Scenario `retained`: retained messages at QoS 0, 1 and 2 are kept, delivered flagged
 //! retained to a new subscriber, and cleared by empty retained payloads.
 
-use mqtt_client::QoS;
+use mqtt_kit_client::QoS;
 
 use crate::conformance::client::{ARRIVAL_TIME, QUIET_TIME, describe, drain, message, receive};
 use crate::conformance::ctx::Ctx;

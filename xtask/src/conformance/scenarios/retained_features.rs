@@ -2,7 +2,7 @@
 //! subscription: Subscription Identifiers (`retained-subscription-ids`) and topic aliases
 //! (`retained-topic-aliases`). The client's defaults are used (both on).
 
-use mqtt_client::{QoS, SubscribeRequest, Subscription, SubscriptionId};
+use mqtt_kit_client::{QoS, SubscribeRequest, Subscription, SubscriptionId};
 
 use crate::conformance::client::{
     ARRIVAL_TIME, Peer, QUIET_TIME, describe, drain, message, receive,
@@ -20,7 +20,7 @@ async fn exactly(
     subscription: &mut Subscription,
     count: usize,
     what: &str,
-) -> Result<Vec<mqtt_client::Message>, Problem> {
+) -> Result<Vec<mqtt_kit_client::Message>, Problem> {
     let mut got = receive(subscription, count, ARRIVAL_TIME, what).await?;
     got.extend(drain(subscription, QUIET_TIME).await);
     ensure!(
@@ -162,7 +162,7 @@ pub async fn retained_topic_aliases(ctx: Ctx) -> Outcome {
     }
     let (sent_aliases, _) = aliases_and_ids(&receiving.tapped());
     let used_aliases = publishing.tapped().iter().any(|t| {
-        matches!(&t.packet, Ok(mqtt_codec::Packet::Publish(p)) if p.properties.topic_alias.is_some())
+        matches!(&t.packet, Ok(mqtt_kit_codec::Packet::Publish(p)) if p.properties.topic_alias.is_some())
     });
     ensure!(
         used_aliases || publisher.connected.limits.topic_alias_maximum == 0,

@@ -9,8 +9,8 @@
 //! where the client went.
 
 use bytes::BytesMut;
-use mqtt_client::{DisconnectReason, DisconnectReasonCode, Event};
-use mqtt_codec::{Disconnect, DisconnectProperties, Packet, ProtocolVersion};
+use mqtt_kit_client::{DisconnectReason, DisconnectReasonCode, Event};
+use mqtt_kit_codec::{Disconnect, DisconnectProperties, Packet, ProtocolVersion};
 
 use crate::conformance::client::{CONNECT_TIME, Peer, quick_backoff, wait_connected};
 use crate::conformance::ctx::{Ctx, sleep};

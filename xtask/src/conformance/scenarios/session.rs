@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use mqtt_client::bytes::Bytes;
-use mqtt_client::{
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{
     AuthError, Authenticator, ConnectReasonCode, DisconnectOptions, DisconnectProperties,
     DisconnectReason, DisconnectReasonCode, Event, OptionsError, QoS,
 };
@@ -219,7 +219,7 @@ pub async fn server_disconnect(ctx: Ctx) -> Outcome {
             .into_iter()
             .filter(|t| t.direction == Direction::ToClient)
             .filter_map(|t| match t.packet {
-                Ok(mqtt_codec::Packet::Disconnect(d)) => Some(format!("DISCONNECT {}", d.code)),
+                Ok(mqtt_kit_codec::Packet::Disconnect(d)) => Some(format!("DISCONNECT {}", d.code)),
                 _ => None,
             })
             .collect();
@@ -238,7 +238,7 @@ pub async fn server_disconnect(ctx: Ctx) -> Outcome {
     );
     // What the broker sent, as the proxy saw it.
     let sent_string = proxy.tapped().into_iter().find_map(|t| match t.packet {
-        Ok(mqtt_codec::Packet::Disconnect(d)) if t.direction == Direction::ToClient => {
+        Ok(mqtt_kit_codec::Packet::Disconnect(d)) if t.direction == Direction::ToClient => {
             Some(d.properties.reason_string)
         }
         _ => None,

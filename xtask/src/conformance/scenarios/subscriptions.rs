@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mqtt_client::{
+use mqtt_kit_client::{
     ClientError, QoS, RetainHandling, SubscribeReasonCode, SubscribeRequest, SubscriptionId,
     SubscriptionOptions, TopicFilter,
 };

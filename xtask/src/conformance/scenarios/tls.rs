@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mqtt_client::Event;
+use mqtt_kit_client::Event;
 
 use crate::conformance::brokers::{Endpoint, WRONG_NAME};
 use crate::conformance::client::{Peer, options_for, within};

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use mqtt_client::{Event, QoS, Subscription, TopicName, Will, WillProperties};
+use mqtt_kit_client::{Event, QoS, Subscription, TopicName, Will, WillProperties};
 
 use crate::conformance::client::{Peer, describe, drain, receive};
 use crate::conformance::ctx::Ctx;
@@ -157,7 +157,7 @@ pub async fn keepalive(ctx: Ctx) -> Outcome {
     let pings = active_proxy
         .tapped()
         .iter()
-        .filter(|t| matches!(t.packet, Ok(mqtt_codec::Packet::PingReq)))
+        .filter(|t| matches!(t.packet, Ok(mqtt_kit_codec::Packet::PingReq)))
         .count();
     ensure!(
         pings >= 3,

@@ -3,7 +3,7 @@
 //! subscription stream, once, with its full topic name: after a live message on the same
 //! topic, so that a broker that uses aliases sends the will with its alias alone.
 
-use mqtt_client::{Event, QoS, TopicName, Will};
+use mqtt_kit_client::{Event, QoS, TopicName, Will};
 
 use crate::conformance::client::{ARRIVAL_TIME, Peer, QUIET_TIME, describe, drain, receive};
 use crate::conformance::ctx::Ctx;

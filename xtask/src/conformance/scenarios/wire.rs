@@ -1,7 +1,7 @@
 //! What the proxy saw, in the terms the newer scenarios check: the broker's PUBLISH packets
 //! by payload, and the client's acknowledgements.
 
-use mqtt_codec::Packet;
+use mqtt_kit_codec::Packet;
 
 use crate::conformance::proxy::{Direction, Tapped};
 
