@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_lite::Stream;
-use mqtt_kit_codec::{Auth, Publish, PublishProperties, QoS, SubAck, TopicFilter, TopicName, UnsubAck};
+use mqtt_kit_codec::{
+    Auth, Publish, PublishProperties, QoS, SubAck, TopicFilter, TopicName, UnsubAck,
+};
 use mqtt_kit_session::{AckToken, Connected, DisconnectReason};
 use mqtt_kit_transport::BrokerAddress;
 

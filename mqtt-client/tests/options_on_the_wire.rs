@@ -189,13 +189,19 @@ fn publish_with_an_invalid_topic_sends_nothing() {
         let setup = start(V5, Mode::Whole, |options| options).await;
         let peer = accept(&setup, true, false).await;
         let wildcard = setup.client.publish_with("sensors/+", "x").await;
-        assert!(matches!(wildcard, Err(mqtt_kit_client::ClientError::Topic(_))));
+        assert!(matches!(
+            wildcard,
+            Err(mqtt_kit_client::ClientError::Topic(_))
+        ));
         let response = setup
             .client
             .publish_with("sensors/7", "x")
             .response_topic("replies/#")
             .await;
-        assert!(matches!(response, Err(mqtt_kit_client::ClientError::Topic(_))));
+        assert!(matches!(
+            response,
+            Err(mqtt_kit_client::ClientError::Topic(_))
+        ));
         let built: Publish = setup
             .client
             .publish_with("sensors/7", "x")

@@ -11,10 +11,10 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_kit_client::{Options, QoS, blocking};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::STEP_TIMEOUT;
+use mqtt_kit_client::{Options, QoS, blocking};
 
 fn main() -> ExitCode {
     mqtt_examples::run::main("blocking", &[], run)

@@ -18,11 +18,11 @@ use std::collections::BTreeSet;
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_kit_client::{Client, Event, Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
+use mqtt_kit_client::{Client, Event, Options, QoS};
 
 fn main() -> ExitCode {
     mqtt_examples::run::main("manual_ack", &[], run)

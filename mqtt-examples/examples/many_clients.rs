@@ -15,10 +15,10 @@ use std::collections::BTreeSet;
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_kit_client::{Client, Options, QoS, Subscription};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
+use mqtt_kit_client::{Client, Options, QoS, Subscription};
 use smol::LocalExecutor;
 
 const CLIENTS: usize = 20;

@@ -19,12 +19,12 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use mqtt_kit_client::{Backoff, BrokerAddress, Client, Event, Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::describe::event_line;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::proxy::CuttableProxy;
 use mqtt_examples::run::step;
+use mqtt_kit_client::{Backoff, BrokerAddress, Client, Event, Options, QoS};
 
 /// How many retries fail before the proxy lets connections in again.
 const FAILED_RETRIES: u32 = 3;

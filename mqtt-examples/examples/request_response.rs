@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_kit_client::bytes::Bytes;
-use mqtt_kit_client::{Options, ProtocolVersion, Publish, QoS, TopicName};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{Options, ProtocolVersion, Publish, QoS, TopicName};
 
 const REQUESTS: [u64; 3] = [3, 12, 40];
 

@@ -12,11 +12,11 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use mqtt_kit_client::{Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
+use mqtt_kit_client::{Options, QoS};
 
 fn main() -> ExitCode {
     mqtt_examples::run::main("simple", &[], run)

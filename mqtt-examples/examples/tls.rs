@@ -22,13 +22,13 @@ use futures_rustls::TlsAcceptor;
 use futures_rustls::rustls::ServerConfig;
 use futures_rustls::rustls::crypto::ring;
 use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use mqtt_kit_client::tls::TlsConfig;
-use mqtt_kit_client::{Options, QoS};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::proxy::relay;
 use mqtt_examples::run::step;
+use mqtt_kit_client::tls::TlsConfig;
+use mqtt_kit_client::{Options, QoS};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use smol::net::{TcpListener, TcpStream};
 

@@ -16,10 +16,10 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use mqtt_kit_client::{Client, Options, QoS, TokioConnector};
 use mqtt_examples::broker_choice::ExampleArgs;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
+use mqtt_kit_client::{Client, Options, QoS, TokioConnector};
 
 fn main() -> ExitCode {
     mqtt_examples::run::main("tokio", &[], run)

@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mqtt_kit_codec::{ConnAck, ConnectReasonCode, Packet, ProtocolVersion, Publish, QoS, TopicName};
+use mqtt_kit_codec::{
+    ConnAck, ConnectReasonCode, Packet, ProtocolVersion, Publish, QoS, TopicName,
+};
 use mqtt_kit_session::{Event, Session, SessionConfig};
 
 const BATCH: usize = 100;

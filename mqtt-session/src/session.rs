@@ -826,19 +826,20 @@ impl Session {
             }
         }
         loop {
-            let packet = match mqtt_kit_codec::decode(input, self.config.version, &self.decode_limits) {
-                Ok(Some(packet)) => {
-                    packet_log::received(&packet);
-                    packet
-                }
-                Ok(None) => return Ok(()),
-                Err(error) => {
-                    let error = ProtocolError::from(error);
-                    self.violation(error.clone());
-                    input.clear();
-                    return Err(error);
-                }
-            };
+            let packet =
+                match mqtt_kit_codec::decode(input, self.config.version, &self.decode_limits) {
+                    Ok(Some(packet)) => {
+                        packet_log::received(&packet);
+                        packet
+                    }
+                    Ok(None) => return Ok(()),
+                    Err(error) => {
+                        let error = ProtocolError::from(error);
+                        self.violation(error.clone());
+                        input.clear();
+                        return Err(error);
+                    }
+                };
             if let Err(error) = self.handle_packet(packet, now) {
                 self.violation(error.clone());
                 input.clear();

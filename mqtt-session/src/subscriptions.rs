@@ -15,7 +15,9 @@
 
 use std::collections::HashMap;
 
-use mqtt_kit_codec::{Publish, SubscribeProperties, SubscriptionId, SubscriptionOptions, TopicFilter};
+use mqtt_kit_codec::{
+    Publish, SubscribeProperties, SubscriptionId, SubscriptionOptions, TopicFilter,
+};
 
 use crate::events::RequestToken;
 

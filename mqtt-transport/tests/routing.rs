@@ -5,7 +5,9 @@
 
 mod support;
 
-use mqtt_kit_transport::{BrokerAddress, Connector, DefaultConnector, TcpConnector, TransportError};
+use mqtt_kit_transport::{
+    BrokerAddress, Connector, DefaultConnector, TcpConnector, TransportError,
+};
 
 /// One address of each transport; nothing is ever connected to them.
 const ADDRESSES: [&str; 5] = [

@@ -14,12 +14,12 @@ use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
-use mqtt_kit_client::bytes::Bytes;
-use mqtt_kit_client::{Client, DisconnectOptions, Publish, PublishHandle};
 use mqtt_examples::cli::{
     Failure, MessageSource, PubOptions, UsageError, build_options, parse_pub, pub_usage, start,
     tool_main,
 };
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{Client, DisconnectOptions, Publish, PublishHandle};
 use smol::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 /// The largest message read from a file or standard input: the most an MQTT packet holds

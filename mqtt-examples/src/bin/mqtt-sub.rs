@@ -14,16 +14,16 @@ use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
-use mqtt_kit_client::bytes::Bytes;
-use mqtt_kit_client::{
-    Client, ClientError, DisconnectOptions, Event, Events, Message, Publish, QoS, SubscribeRequest,
-    Subscription, SubscriptionOptions,
-};
 use mqtt_examples::cli::{
     Failure, Next, SubOptions, build_options, parse_sub, render_message, start, sub_usage,
     tool_main,
 };
 use mqtt_examples::run::{STEP_TIMEOUT, within};
+use mqtt_kit_client::bytes::Bytes;
+use mqtt_kit_client::{
+    Client, ClientError, DisconnectOptions, Event, Events, Message, Publish, QoS, SubscribeRequest,
+    Subscription, SubscriptionOptions,
+};
 
 fn main() -> ExitCode {
     let parsed = parse_sub(std::env::args().skip(1));

@@ -213,5 +213,8 @@ fn timeouts_too_long_to_reach_mean_waiting_for_ever() {
     h.expect_sent([Packet::PingReq]);
     assert_eq!(h.session.poll_timeout(), None, "PINGRESP awaited for ever");
     h.advance(1e9);
-    assert_eq!(h.session.state(), mqtt_kit_session::ConnectionState::Connected);
+    assert_eq!(
+        h.session.state(),
+        mqtt_kit_session::ConnectionState::Connected
+    );
 }

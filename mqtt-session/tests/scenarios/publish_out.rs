@@ -436,7 +436,10 @@ fn a_failed_pubrec_for_an_unknown_id_gets_no_pubrel() {
     h.broker_bytes(&[0x50, 0x03, 0x00, 0x07, 0x80]).unwrap();
     assert_eq!(h.sent_bytes(), Vec::<u8>::new(), "no PUBREL after 0x80");
     assert!(h.events().is_empty());
-    assert_eq!(h.session.state(), mqtt_kit_session::ConnectionState::Connected);
+    assert_eq!(
+        h.session.state(),
+        mqtt_kit_session::ConnectionState::Connected
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Certificates made by the tests (the workspace's `mqtt-testkit`), and the client TLS
 //! configuration that trusts them.
 
-pub use mqtt_testkit::{Identity, TestCa};
 use mqtt_kit_transport::tls::TlsConfig;
+pub use mqtt_testkit::{Identity, TestCa};
 
 /// The client side of a test CA.
 pub trait TrustedByClient {

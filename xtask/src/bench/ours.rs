@@ -12,7 +12,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mqtt_kit_client::{Client, Event, Options, Publish, PublishHandle, QoS, TokioConnector, TopicName};
+use mqtt_kit_client::{
+    Client, Event, Options, Publish, PublishHandle, QoS, TokioConnector, TopicName,
+};
 use serde_json::Value;
 
 use super::feed::Feed;
