@@ -195,3 +195,8 @@ pub use mqtt_kit_transport::{
     BoxedStream, BrokerAddress, ByteStream, ConnectFuture, Connector, DefaultConnector,
     TransportError,
 };
+
+/// The README's examples, run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

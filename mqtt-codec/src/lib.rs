@@ -116,3 +116,8 @@ pub use version::ProtocolVersion;
 // versions.
 pub use bytes;
 pub use bytestring;
+
+/// The README's examples, run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

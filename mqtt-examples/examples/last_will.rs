@@ -14,10 +14,9 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use mqtt_examples::broker_choice::ExampleArgs;
-use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
-use mqtt_kit_client::{Options, QoS, TopicName, Will};
+use mqtt_kit_client::{Client, Options, QoS};
 
 fn main() -> ExitCode {
     mqtt_examples::run::main("last_will", &[], run)
@@ -29,23 +28,21 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
 
     smol::block_on(async {
         let watcher_options = Options::builder().uri(broker.url()).build()?;
-        let (watcher, watcher_driver) = step(connect(watcher_options, false)).await??;
+        let watcher = step(Client::connect(watcher_options)).await??;
         let mut statuses = step(watcher.subscribe(&status, QoS::AtLeastOnce)).await??;
         println!("watcher: subscribed to {status}");
 
         // The Will is part of CONNECT: the broker keeps it for as long as the connection
         // lives, and publishes it if the connection ends without a DISCONNECT.
-        let will = Will::new(
-            TopicName::try_from(status.as_str())?,
-            "offline",
-            QoS::AtLeastOnce,
-        );
         let options = Options::builder()
             .uri(broker.url())
-            .will(will)
+            .will_message(&status, "offline", QoS::AtLeastOnce)
             .reconnect(false)
             .build()?;
-        let (sensor, sensor_connection) = step(connect(options, false)).await??;
+        // The sensor's driver is a task of ours, so that the example can cut its connection.
+        let (sensor, driver) = Client::new(options);
+        let sensor_connection = smol::spawn(driver.run());
+        step(sensor.wait_connected()).await??;
         step(sensor.publish(&status, "online", QoS::AtLeastOnce)).await??;
         println!("sensor: connected with a Will, said \"online\"");
 
@@ -65,7 +62,6 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         }
 
         step(watcher.disconnect()).await??;
-        step(watcher_driver).await??;
         Ok(())
     })
 }

@@ -19,7 +19,6 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use mqtt_examples::broker_choice::ExampleArgs;
-use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
 use mqtt_kit_client::{Client, Event, Options, QoS};
@@ -41,13 +40,16 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
     };
 
     smol::block_on(async {
-        // First run of the worker: a new session.
-        let (worker, worker_connection) = step(connect(worker_options().build()?, false)).await??;
+        // First run of the worker: a new session. Its driver is a task of ours (rather than
+        // `Client::connect`'s), so that the example can cut the connection as a crash would.
+        let (worker, driver) = Client::new(worker_options().build()?);
+        let worker_connection = smol::spawn(driver.run());
+        step(worker.wait_connected()).await??;
         let mut queue = step(worker.subscribe(&jobs, QoS::AtLeastOnce)).await??;
         println!("worker: subscribed to {jobs}, acknowledging by hand");
 
         let producer_options = Options::builder().uri(broker.url()).build()?;
-        let (producer, producer_driver) = step(connect(producer_options, false)).await??;
+        let producer = step(Client::connect(producer_options)).await??;
         for job in ["job 1", "job 2", "job 3"] {
             step(producer.publish(&jobs, job, QoS::AtLeastOnce)).await??;
         }
@@ -94,15 +96,14 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         }
         println!("worker: every job done");
         step(worker.disconnect()).await??;
+        // The driver ends once the DISCONNECT is sent.
         step(worker_connection).await??;
 
         // Leave nothing behind: a clean session discards the stored one.
         let cleanup = worker_options().clean(true).build()?;
-        let (worker, worker_connection) = step(connect(cleanup, false)).await??;
+        let worker = step(Client::connect(cleanup)).await??;
         step(worker.disconnect()).await??;
-        step(worker_connection).await??;
         step(producer.disconnect()).await??;
-        step(producer_driver).await??;
         Ok(())
     })
 }

@@ -16,11 +16,10 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use mqtt_examples::broker_choice::ExampleArgs;
-use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
 use mqtt_kit_client::bytes::Bytes;
-use mqtt_kit_client::{Options, ProtocolVersion, Publish, QoS, TopicName};
+use mqtt_kit_client::{Client, Options, ProtocolVersion, Publish, QoS, TopicName};
 
 const REQUESTS: [u64; 3] = [3, 12, 40];
 
@@ -41,7 +40,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
 
     smol::block_on(async {
         // The responder: squares numbers, answering where each request asks.
-        let (responder, responder_driver) = step(connect(options()?, false)).await??;
+        let responder = step(Client::connect(options()?)).await??;
         let mut requests = step(responder.subscribe(&requests_topic, QoS::AtLeastOnce)).await??;
         let answering = smol::spawn({
             let responder = responder.clone();
@@ -75,7 +74,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         });
 
         // The requester: its answers come on a topic of its own.
-        let (requester, requester_driver) = step(connect(options()?, false)).await??;
+        let requester = step(Client::connect(options()?)).await??;
         let reply_to = format!("{base}/answers/{}", requester.id());
         let mut answers = step(requester.subscribe(&reply_to, QoS::AtLeastOnce)).await??;
 
@@ -115,9 +114,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
         println!("requester: every request answered");
 
         step(requester.disconnect()).await??;
-        step(requester_driver).await??;
         step(responder.disconnect()).await??;
-        step(responder_driver).await??;
         // The responder's subscription ends when its client is closed.
         step(answering).await?;
         Ok(())

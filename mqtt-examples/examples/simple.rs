@@ -13,10 +13,9 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use mqtt_examples::broker_choice::ExampleArgs;
-use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::run::step;
-use mqtt_kit_client::{Options, QoS};
+use mqtt_kit_client::{Client, Options, QoS};
 
 fn main() -> ExitCode {
     mqtt_examples::run::main("simple", &[], run)
@@ -34,7 +33,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
 
     smol::block_on(async {
         // connect
-        let (client, driver) = step(connect(options, false)).await??;
+        let client = step(Client::connect(options)).await??;
         println!("connected");
 
         // subscribe
@@ -70,7 +69,6 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
 
         // disconnect
         step(client.disconnect()).await??;
-        step(driver).await??;
         println!("disconnected");
         Ok(())
     })

@@ -23,12 +23,11 @@ use futures_rustls::rustls::ServerConfig;
 use futures_rustls::rustls::crypto::ring;
 use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use mqtt_examples::broker_choice::ExampleArgs;
-use mqtt_examples::connection::connect;
 use mqtt_examples::embedded_broker::BrokerProtocol;
 use mqtt_examples::proxy::relay;
 use mqtt_examples::run::step;
 use mqtt_kit_client::tls::TlsConfig;
-use mqtt_kit_client::{Options, QoS};
+use mqtt_kit_client::{Client, Options, QoS};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use smol::net::{TcpListener, TcpStream};
 
@@ -61,7 +60,7 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
 
     let options = Options::builder().uri(&url).tls(tls).build()?;
     smol::block_on(async {
-        let (client, driver) = step(connect(options, false)).await??;
+        let client = step(Client::connect(options)).await??;
         let topic = format!("mqtt-kit/examples/tls/{}", client.id());
         let mut messages = step(client.subscribe(&topic, QoS::AtLeastOnce)).await??;
         println!("tls: connected to {url}, the certificate checked; subscribed to {topic}");
@@ -75,7 +74,6 @@ fn run(args: &ExampleArgs) -> Result<(), Box<dyn Error>> {
             message.topic()
         );
         step(client.disconnect()).await??;
-        step(driver).await??;
         Ok(())
     })
 }

@@ -1,4 +1,4 @@
-//! Shared helpers of the mqtt-kit examples and command-line tools.
+//! Shared helpers of the mqtt-kit examples (luamqtt's, and more).
 //!
 //! - [`embedded_broker`]: when no broker is named (no `--broker`, no `MQTT_BROKER`), the
 //!   examples start a real broker in-process on a free loopback port and run against it, so
@@ -6,17 +6,16 @@
 //! - [`broker_choice`]: that choice, made the same way by every example;
 //! - [`run`]: time limits for each step of an example, and its exit code;
 //! - [`proxy`]: a TCP proxy that can be cut, to show reconnection;
-//! - [`connection`]: a client's first connection, its failure reported at once;
-//! - [`describe`]: a line of text for each client event;
-//! - [`cli`]: the command lines of `mqtt-pub` and `mqtt-sub` (mosquitto_pub's and
-//!   mosquitto_sub's options).
+//! - [`describe`]: a line of text for each client event.
+//!
+//! The command-line tools `mqtt-pub` and `mqtt-sub` are a package of their own, `mqtt-kit-cli`
+//! (folder `cli/`), without the embedded broker: `cargo install --path mqtt-examples/cli`.
 //!
 //! What every example does, in short:
 //!
 //! ```
-//! use mqtt_kit_client::{Options, QoS};
+//! use mqtt_kit_client::{Client, Options, QoS};
 //! use mqtt_examples::broker_choice::ExampleArgs;
-//! use mqtt_examples::connection::connect;
 //! use mqtt_examples::embedded_broker::BrokerProtocol;
 //! use mqtt_examples::run::step;
 //!
@@ -27,21 +26,19 @@
 //! let broker = args.broker(BrokerProtocol::V3_1_1)?;
 //! smol::block_on(async {
 //!     let options = Options::builder().uri(broker.url()).build()?;
-//!     let (client, driver) = step(connect(options, false)).await??;
+//!     // Connected, or the first attempt's error (refused, unreachable, TLS...).
+//!     let client = step(Client::connect(options)).await??;
 //!     let mut messages = step(client.subscribe("doc/#", QoS::AtLeastOnce)).await??;
 //!     step(client.publish("doc/lib", "hi", QoS::AtLeastOnce)).await??;
 //!     let message = step(messages.next()).await?.expect("the broker sends it back");
 //!     assert_eq!(&message.payload()[..], b"hi");
 //!     step(client.disconnect()).await??;
-//!     step(driver).await??; // the driver ends after the disconnect
 //!     Ok(())
 //! })
 //! # }
 //! ```
 
 pub mod broker_choice;
-pub mod cli;
-pub mod connection;
 pub mod describe;
 pub mod embedded_broker;
 pub mod proxy;

@@ -51,13 +51,39 @@ pub async fn step<T>(future: impl Future<Output = T>) -> Result<T, TimedOut> {
 
 /// An example's `main`: reads its command line ([`ExampleArgs::from_env_or_exit`], with
 /// `options` beside `--broker`), runs `example` and turns its outcome into the exit code.
+///
+/// With `MQTT_LOG` set ([`log_to_stderr`]), the client's logs go to standard error:
+/// `MQTT_LOG=info` shows each connection attempt and its outcome, `MQTT_LOG=trace` every
+/// packet (never a payload's bytes or a password).
 pub fn main(
     name: &str,
     options: &[&str],
     example: impl FnOnce(&ExampleArgs) -> Result<(), Box<dyn Error>>,
 ) -> ExitCode {
+    log_to_stderr(std::env::var("MQTT_LOG").ok().as_deref());
     let args = ExampleArgs::from_env_or_exit(name, options);
     exit_code(name, example(&args))
+}
+
+/// Installs a `tracing` subscriber that prints on standard error what `filter` selects:
+/// a level alone (`info`) applies to the toolkit's crates (not to the embedded broker);
+/// anything else is a `RUST_LOG`-style filter (`mqtt_kit_client=debug,rumqttd=warn`).
+/// Nothing is installed when `filter` is `None`.
+pub fn log_to_stderr(filter: Option<&str>) {
+    let Some(filter) = filter else { return };
+    let directives = match filter.parse::<tracing_subscriber::filter::LevelFilter>() {
+        Ok(level) => ["mqtt_kit_client", "mqtt_kit_session", "mqtt_kit_transport"]
+            .map(|target| format!("{target}={level}"))
+            .join(","),
+        Err(_) => filter.to_string(),
+    };
+    match tracing_subscriber::EnvFilter::try_new(&directives) {
+        Ok(filter) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Err(error) => eprintln!("MQTT_LOG={directives:?} is not a log filter: {error}"),
+    }
 }
 
 /// The exit code of an example: success, or the error printed after the example's name.

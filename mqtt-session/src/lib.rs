@@ -98,3 +98,8 @@ pub use out_buffer::OutBuffer;
 pub use session::{ConnectionState, Session};
 pub use store::{StoredPublish, StoredSession};
 pub use subscriptions::Subscription;
+
+/// The README's examples, run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

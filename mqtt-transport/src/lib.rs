@@ -118,3 +118,8 @@ pub use timeout::DEFAULT_HANDSHAKE_TIMEOUT;
 pub use tokio_tcp::TokioConnector;
 #[cfg(unix)]
 pub use unix::UnixConnector;
+
+/// The README's examples, run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -2,12 +2,42 @@
 //! failure turned into the tool's [`Failure`] (a CONNACK refusal keeps its code, for the
 //! exit code).
 
+use std::future::Future;
+use std::time::Duration;
+
 use mqtt_kit_client::{
     Client, ClientError, ConnAck, DisconnectReason, Event, Events, Options, ProtocolVersion,
 };
 
 use super::Failure;
-use crate::connection::DriverTask;
+
+/// A client's driver, running on smol's executor; it ends after a disconnect. Dropping it
+/// cancels the driver, which closes the connection at once (without DISCONNECT).
+pub type DriverTask = smol::Task<Result<(), ClientError>>;
+
+/// How long a tool waits for its DISCONNECT to go, and for its driver to end.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `future`'s output, or `None` after `limit`: a tool never hangs on a broker that stopped
+/// answering.
+///
+/// ```
+/// use std::time::Duration;
+/// use mqtt_kit_cli::within;
+///
+/// smol::block_on(async {
+///     assert_eq!(within(Duration::from_secs(5), async { 7 }).await, Some(7));
+///     let never = within(Duration::from_millis(1), smol::future::pending::<()>()).await;
+///     assert_eq!(never, None);
+/// });
+/// ```
+pub async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Option<T> {
+    smol::future::or(async { Some(future.await) }, async {
+        smol::Timer::after(limit).await;
+        None
+    })
+    .await
+}
 
 /// Starts a client and waits for its first connection; the first failure ends it (the
 /// tools give up rather than retry a broker that is not there). The client's events come

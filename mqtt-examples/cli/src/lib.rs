@@ -1,6 +1,21 @@
-//! The command lines of `mqtt-pub` and `mqtt-sub`: mosquitto_pub's and mosquitto_sub's
-//! options, parsed by pure functions (so that every option and every error is tested without
-//! a broker), and what both tools do around their own work (connect, report, exit codes).
+//! # mqtt-kit-cli
+//!
+//! The command-line tools `mqtt-pub` and `mqtt-sub` (`cargo install mqtt-kit-cli`), and their
+//! library: mosquitto_pub's and mosquitto_sub's options, parsed by pure functions (so that
+//! every option and every error is tested without a broker), and what both tools do around
+//! their own work (connect, report, exit codes).
+//!
+//! ```
+//! use std::time::Duration;
+//! use mqtt_kit_cli::{Command, parse_sub};
+//!
+//! let args = ["-t", "sensors/#", "-v", "-C", "10", "-W", "30"].map(String::from);
+//! let Ok(Command::Run(options)) = parse_sub(args) else { panic!("a valid command line") };
+//! assert_eq!(options.count, Some(10));
+//! assert_eq!(options.timeout, Some(Duration::from_secs(30)));
+//! // Usage errors say what is wrong, in mosquitto_sub's words.
+//! assert!(parse_sub(["-C".to_string()]).is_err());
+//! ```
 //!
 //! The exit codes are mosquitto's:
 //!
@@ -38,7 +53,7 @@ pub use format::{NotJson, format_message};
 pub use properties::{PropertyArgs, PropertyTarget};
 pub use publish::{MessageSource, PubOptions, parse_pub, pub_usage};
 pub use render::render_message;
-pub use session::start;
+pub use session::{DriverTask, STEP_TIMEOUT, start, within};
 pub use subscribe::{Handling, Next, SubOptions, parse_sub, sub_usage};
 pub use tls::TlsOptions;
 
@@ -81,3 +96,8 @@ pub enum Command<T> {
 mod option_tests;
 #[cfg(test)]
 mod tests;
+
+/// The README's examples, run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

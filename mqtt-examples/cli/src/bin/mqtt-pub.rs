@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
-use mqtt_examples::cli::{
+use mqtt_kit_cli::{
     Failure, MessageSource, PubOptions, UsageError, build_options, parse_pub, pub_usage, start,
     tool_main,
 };

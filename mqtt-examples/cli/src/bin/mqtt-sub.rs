@@ -14,11 +14,10 @@ use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
-use mqtt_examples::cli::{
-    Failure, Next, SubOptions, build_options, parse_sub, render_message, start, sub_usage,
-    tool_main,
+use mqtt_kit_cli::{
+    Failure, Next, STEP_TIMEOUT, SubOptions, build_options, parse_sub, render_message, start,
+    sub_usage, tool_main, within,
 };
-use mqtt_examples::run::{STEP_TIMEOUT, within};
 use mqtt_kit_client::bytes::Bytes;
 use mqtt_kit_client::{
     Client, ClientError, DisconnectOptions, Event, Events, Message, Publish, QoS, SubscribeRequest,
@@ -61,7 +60,7 @@ impl Limit {
                 let left = end.saturating_duration_since(Instant::now());
                 within(left.max(Duration::from_millis(1)), future)
                     .await
-                    .map_err(|_| Failure::TimedOut)
+                    .ok_or(Failure::TimedOut)
             }
         }
     }
