@@ -610,7 +610,8 @@ mod tests {
         assert_eq!(options.keep_alive(), 60);
         assert!(options.clean());
         assert!(options.id().starts_with("mqtt-kit-"));
-        assert_eq!(options.id().len(), 20);
+        // Within the 23 bytes every 3.1.1 server must accept [MQTT-3.1.3-5].
+        assert_eq!(options.id().len(), 21);
         assert_eq!(options.reconnect(), &Reconnect::Backoff(Backoff::default()));
         assert_eq!(options.brokers().len(), 1);
         let other = builder().build().unwrap();

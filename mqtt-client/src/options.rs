@@ -89,7 +89,7 @@ impl fmt::Debug for Options {
     }
 }
 
-/// A client identifier of our own: "mqtt-kit-" and 12 random hexadecimal digits, 20 bytes in
+/// A client identifier of our own: "mqtt-kit-" and 12 random hexadecimal digits, 21 bytes in
 /// all, which fits even MQTT 3.1's limit of 23.
 pub(crate) fn generated_id() -> String {
     format!("mqtt-kit-{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff)
