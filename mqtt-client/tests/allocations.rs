@@ -4,6 +4,11 @@
 //! is left out). After a warm-up (buffers and tables at their working size), each publish
 //! is awaited to its end, one after the other, and the allocations of a thousand are
 //! divided by a thousand.
+//!
+//! The budgets: none with a topic made once as a `TopicName` (the message is moved, by value,
+//! from the handle to the session and encoded where it lies; its end is told through a
+//! reused slot), one with a `&str` topic (its copy into a `TopicName`). Issue #14 measured
+//! 5 and 3 (QoS 0: 6 and 4) before.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -304,15 +309,15 @@ fn check(qos: QoS, by_str_budget: f64, prebuilt_budget: f64) {
 
 #[test]
 fn qos_0_publish() {
-    check(QoS::AtMostOnce, 6.0, 4.0);
+    check(QoS::AtMostOnce, 1.0, 0.0);
 }
 
 #[test]
 fn qos_1_publish() {
-    check(QoS::AtLeastOnce, 5.0, 3.0);
+    check(QoS::AtLeastOnce, 1.0, 0.0);
 }
 
 #[test]
 fn qos_2_publish() {
-    check(QoS::ExactlyOnce, 5.0, 3.0);
+    check(QoS::ExactlyOnce, 1.0, 0.0);
 }
