@@ -15,24 +15,30 @@ use mqtt_kit_codec::{
 use mqtt_kit_session::AckToken;
 
 use crate::driver::Driver;
+use completion::{Answer, Completer, Completions};
+use publish_queue::{PublishQueue, TrySendError};
+
+pub(crate) mod completion;
+pub(crate) mod publish_queue;
 use crate::error::ClientError;
 use crate::events::{Events, Listeners, Message, Published};
 use crate::options::Options;
 use crate::routing::{SubscribeRequest, Subscription};
 use crate::state::{ConnectionState, Monitor, StateChanges, Stats};
 
-/// The way back for the answer to one command: a one-shot channel (one allocation per
-/// command, which matters at hundreds of thousands of publishes a second).
+/// The way back for the answer to one command other than a publish: a one-shot channel (one
+/// allocation per command; publishes, which come by the hundred thousand a second, are
+/// answered through [`completion`] slots instead).
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, ClientError>>;
 
 /// Where the answer to one command arrives.
-type Answer<T> = oneshot::Receiver<Result<T, ClientError>>;
+type ReplyReceiver<T> = oneshot::Receiver<Result<T, ClientError>>;
 
-fn reply_channel<T>() -> (Reply<T>, Answer<T>) {
+fn reply_channel<T>() -> (Reply<T>, ReplyReceiver<T>) {
     oneshot::channel()
 }
 
-async fn answer<T>(receiver: Answer<T>) -> Result<T, ClientError> {
+async fn answer<T>(receiver: ReplyReceiver<T>) -> Result<T, ClientError> {
     receiver.await.unwrap_or(Err(ClientError::Closed))
 }
 
@@ -62,11 +68,11 @@ pub(crate) enum Command {
     },
 }
 
-/// A publish on its way to the driver.
+/// A publish on its way to the driver (by value: the queue holds no box per publish).
 pub(crate) struct PublishCommand {
     pub(crate) id: u64,
     pub(crate) publish: Publish,
-    pub(crate) reply: Reply<Published>,
+    pub(crate) reply: Completer,
     /// With a journal: told once the message is on the disk (accepted for good).
     pub(crate) accepted: Option<oneshot::Sender<()>>,
 }
@@ -123,8 +129,10 @@ impl DisconnectOptions {
 #[derive(Debug)]
 struct Shared {
     control: async_channel::Sender<Command>,
-    /// Boxed: the bounded channel allocates all its slots up front, for every client.
-    publishes: async_channel::Sender<Box<PublishCommand>>,
+    /// Bounded; it grows to what is used, so an idle client holds no room for publishes.
+    publishes: Arc<PublishQueue>,
+    /// Where each publish's end is told to its handle.
+    completions: Arc<Completions>,
     listeners: Arc<Listeners>,
     monitor: Arc<Monitor>,
     next_publish: AtomicU64,
@@ -132,6 +140,13 @@ struct Shared {
     version: ProtocolVersion,
     /// A journal keeps what is accepted: acceptance waits for the disk.
     durable: bool,
+}
+
+impl Drop for Shared {
+    /// Every handle is gone: the driver takes what was queued, then sees the end.
+    fn drop(&mut self) {
+        self.publishes.close();
+    }
 }
 
 /// A handle to an MQTT client: cheap to clone, `Send + Sync`, usable from any task or thread.
@@ -153,13 +168,14 @@ impl Client {
     /// connected).
     pub fn new(options: Options) -> (Client, Driver) {
         let (control_sender, control) = async_channel::unbounded();
-        let (publish_sender, publishes) = async_channel::bounded(options.publish_capacity);
+        let publishes = Arc::new(PublishQueue::new(options.publish_capacity));
         let listeners = Arc::new(Listeners::default());
         let monitor = Arc::new(Monitor::default());
         let client = Client {
             shared: Arc::new(Shared {
                 control: control_sender,
-                publishes: publish_sender,
+                publishes: publishes.clone(),
+                completions: Arc::default(),
                 listeners: listeners.clone(),
                 monitor: monitor.clone(),
                 next_publish: AtomicU64::new(1),
@@ -315,11 +331,7 @@ impl Client {
     /// while it waits for the journal, the message is already taken and still goes.
     pub async fn enqueue(&self, publish: Publish) -> Result<PublishHandle, ClientError> {
         let (command, mut handle) = self.command(publish);
-        self.shared
-            .publishes
-            .send(command)
-            .await
-            .map_err(|_| ClientError::Closed)?;
+        self.shared.publishes.send(command).await?;
         handle.accepted().await?;
         Ok(handle)
     }
@@ -332,26 +344,26 @@ impl Client {
         let (command, handle) = self.command(publish);
         match self.shared.publishes.try_send(command) {
             Ok(()) => Ok(handle),
-            Err(async_channel::TrySendError::Full(_)) => Err(ClientError::WouldBlock),
-            Err(async_channel::TrySendError::Closed(_)) => Err(ClientError::Closed),
+            Err(TrySendError::Full) => Err(ClientError::WouldBlock),
+            Err(TrySendError::Closed) => Err(ClientError::Closed),
         }
     }
 
-    fn command(&self, publish: Publish) -> (Box<PublishCommand>, PublishHandle) {
+    fn command(&self, publish: Publish) -> (PublishCommand, PublishHandle) {
         let id = self.shared.next_publish.fetch_add(1, Ordering::Relaxed);
-        let (reply, receiver) = reply_channel();
+        let (reply, receiver) = self.shared.completions.open();
         let (accepted, durable) = if self.shared.durable {
             let (sender, receiver) = oneshot::channel();
             (Some(sender), Some(receiver))
         } else {
             (None, None)
         };
-        let command = Box::new(PublishCommand {
+        let command = PublishCommand {
             id,
             publish,
             reply,
             accepted,
-        });
+        };
         let handle = PublishHandle {
             id,
             receiver,
@@ -494,7 +506,7 @@ impl Client {
 #[derive(Debug)]
 pub struct PublishHandle {
     id: u64,
-    receiver: Answer<Published>,
+    receiver: Answer,
     /// With a journal, until the message is on the disk.
     durable: Option<oneshot::Receiver<()>>,
 }
@@ -524,11 +536,7 @@ impl Future for PublishHandle {
     type Output = Result<Published, ClientError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match Pin::new(&mut self.receiver).poll(cx) {
-            Poll::Ready(Ok(result)) => Poll::Ready(result),
-            Poll::Ready(Err(oneshot::Canceled)) => Poll::Ready(Err(ClientError::Closed)),
-            Poll::Pending => Poll::Pending,
-        }
+        self.receiver.poll(cx)
     }
 }
 

@@ -18,7 +18,8 @@ use futures_lite::{AsyncWriteExt, Stream};
 use mqtt_kit_transport::{BoxedStream, Connector};
 
 use crate::backoff::Sleeper;
-use crate::client::{Command, PublishCommand};
+use crate::client::Command;
+use crate::client::publish_queue::PublishQueue;
 use crate::engine::{After, Closing, Engine, Next};
 use crate::error::ClientError;
 use crate::events::Listeners;
@@ -44,7 +45,7 @@ pub struct Driver {
     connector: Arc<dyn Connector>,
     sleeper: Arc<dyn Sleeper>,
     control: Pin<Box<async_channel::Receiver<Command>>>,
-    publishes: Pin<Box<async_channel::Receiver<Box<PublishCommand>>>>,
+    publishes: Arc<PublishQueue>,
     io: io::Io,
     persistence: journal::Persistence,
     timer: Timer,
@@ -63,7 +64,7 @@ impl Driver {
     pub(crate) fn new(
         mut options: Options,
         control: async_channel::Receiver<Command>,
-        publishes: async_channel::Receiver<Box<PublishCommand>>,
+        publishes: Arc<PublishQueue>,
         listeners: Arc<Listeners>,
         monitor: Arc<Monitor>,
     ) -> Self {
@@ -77,7 +78,7 @@ impl Driver {
             connector,
             sleeper,
             control: Box::pin(control),
-            publishes: Box::pin(publishes),
+            publishes,
             io: io::Io::default(),
             persistence: journal::Persistence::new(journal),
             timer: Timer::never(),
@@ -273,7 +274,7 @@ impl Driver {
             self.io.write_buf.len() + self.persistence.held_len(),
             WRITE_HIGH_WATER,
         ) {
-            match self.publishes.as_mut().poll_next(cx) {
+            match self.publishes.poll_recv(cx) {
                 Poll::Ready(Some(mut command)) => {
                     let accepted = command.accepted.take();
                     self.engine.publish(command, now);
@@ -305,7 +306,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.control.close();
         self.publishes.close();
-        while self.publishes.try_recv().is_ok() {}
+        drop(self.publishes.drain());
         while self.control.try_recv().is_ok() {}
     }
 }

@@ -186,15 +186,15 @@ static NO_PAYLOAD: Bytes = Bytes::new();
 
 /// The size of a packet: its remaining length and its whole length, and the lengths of its
 /// property blocks for the writer.
-struct Size {
+pub(crate) struct Size {
     remaining: usize,
-    total: usize,
+    pub(crate) total: usize,
     blocks: BlockLengths,
 }
 
 /// Checks a body and counts it.
 #[inline(always)]
-fn measure<B: Body>(body: &B, version: ProtocolVersion) -> Result<Size, EncodeError> {
+pub(crate) fn measure<B: Body>(body: &B, version: ProtocolVersion) -> Result<Size, EncodeError> {
     body.check(version)?;
     let mut counter = Counter::default();
     body.write(version, &mut counter);
@@ -214,7 +214,7 @@ fn measure<B: Body>(body: &B, version: ProtocolVersion) -> Result<Size, EncodeEr
 /// Checks and counts a packet, then appends all of it but its payload to `out` (reserving
 /// room for the payload too when `with_payload`). Returns the packet's size.
 #[inline(always)]
-fn encode_head<B: Body>(
+pub(crate) fn encode_head<B: Body>(
     body: &B,
     version: ProtocolVersion,
     max_packet_size: Option<u32>,
@@ -233,7 +233,7 @@ fn encode_head<B: Body>(
 
 /// Checks, counts, then writes a packet in one go.
 #[inline]
-fn encode_body<B: Body>(
+pub(crate) fn encode_body<B: Body>(
     body: &B,
     version: ProtocolVersion,
     max_packet_size: Option<u32>,

@@ -1,9 +1,9 @@
 //! PUBLISH: an application message, both ways (MQTT 5.0 section 3.3).
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, EncodeError};
-use crate::packet::{Body, PacketType};
+use crate::packet::{Body, PacketType, encode_body, encode_head, measure};
 use crate::properties::PublishProperties;
 use crate::qos::{PacketId, QoS};
 use crate::redact::ByteCount;
@@ -65,6 +65,45 @@ impl Publish {
     pub fn with_packet_id(mut self, packet_id: PacketId) -> Self {
         self.packet_id = Some(packet_id);
         self
+    }
+}
+
+/// Encoding by reference: a session keeps its messages (to send them again) and encodes
+/// each where it lies, without moving or cloning it into a [`crate::Packet`].
+impl Publish {
+    /// Exact size on the wire, as [`Packet::encoded_len`](crate::Packet::encoded_len).
+    ///
+    /// ```
+    /// use mqtt_kit_codec::{Packet, ProtocolVersion, Publish, QoS, TopicName};
+    ///
+    /// let publish = Publish::new(TopicName::try_from("a/b").unwrap(), "hi", QoS::AtMostOnce);
+    /// let size = publish.encoded_len(ProtocolVersion::V5);
+    /// assert_eq!(size, Packet::from(publish).encoded_len(ProtocolVersion::V5));
+    /// ```
+    pub fn encoded_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        measure(self, version).map(|size| size.total)
+    }
+
+    /// Appends the PUBLISH to `out`, as [`Packet::encode`](crate::Packet::encode) (same
+    /// checks and limit; `out` untouched on error); returns the number of bytes written.
+    pub fn encode(
+        &self,
+        version: ProtocolVersion,
+        max_packet_size: Option<u32>,
+        out: &mut BytesMut,
+    ) -> Result<usize, EncodeError> {
+        encode_body(self, version, max_packet_size, out)
+    }
+
+    /// Appends all of the PUBLISH but its payload to `out` and returns the payload, as
+    /// [`Packet::encode_head`](crate::Packet::encode_head).
+    pub fn encode_head(
+        &self,
+        version: ProtocolVersion,
+        max_packet_size: Option<u32>,
+        out: &mut BytesMut,
+    ) -> Result<&Bytes, EncodeError> {
+        encode_head(self, version, max_packet_size, out, false).map(|_| &self.payload)
     }
 }
 
@@ -158,6 +197,34 @@ mod tests {
         publish.dup = true;
         publish.retain = true;
         publish
+    }
+
+    #[test]
+    fn encoding_by_reference_is_encoding_the_packet() {
+        for version in [V3_1, V3_1_1, V5] {
+            let publish = qos1();
+            let packet = Packet::Publish(publish.clone());
+            let mut whole = bytes::BytesMut::new();
+            let len = packet.encode(version, None, &mut whole).unwrap();
+            let mut by_ref = bytes::BytesMut::new();
+            assert_eq!(publish.encode(version, None, &mut by_ref), Ok(len));
+            assert_eq!(by_ref, whole);
+            assert_eq!(publish.encoded_len(version), Ok(len));
+            let mut head = bytes::BytesMut::new();
+            let payload = publish.encode_head(version, None, &mut head).unwrap();
+            assert_eq!([&head[..], &payload[..]].concat(), whole.to_vec());
+            // The same limit, and nothing written when over it.
+            let mut refused = bytes::BytesMut::new();
+            let max = u32::try_from(len - 1).unwrap();
+            assert!(publish.encode(version, Some(max), &mut refused).is_err());
+            assert!(refused.is_empty());
+        }
+        let mut missing_id = qos1();
+        missing_id.packet_id = None;
+        assert_eq!(
+            missing_id.encoded_len(V5),
+            Err(EncodeError::MissingPacketId)
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! payload, a password or authentication data. Protocol violations at `warn`, with the
 //! normative statement they break.
 
-use mqtt_kit_codec::{Packet, PacketId};
+use mqtt_kit_codec::{Packet, PacketId, Publish};
 use tracing::Level;
 
 use crate::error::ProtocolError;
@@ -12,6 +12,14 @@ use crate::error::ProtocolError;
 /// A packet the session has encoded for the server.
 pub(crate) fn sent(packet: &Packet) {
     log("sent", packet);
+}
+
+/// A PUBLISH the session has encoded for the server (encoded where it lies, not as a
+/// [`Packet`]).
+pub(crate) fn sent_publish(publish: &Publish) {
+    if tracing::enabled!(Level::TRACE) {
+        log_publish("sent", publish);
+    }
 }
 
 /// A packet the session has decoded from the server.
@@ -26,17 +34,7 @@ fn log(direction: &'static str, packet: &Packet) {
     }
     let kind = packet.packet_type();
     match packet {
-        Packet::Publish(publish) => tracing::trace!(
-            packet = %kind,
-            packet_id = publish.packet_id.map(PacketId::get),
-            topic = publish.topic.as_str(),
-            topic_alias = publish.properties.topic_alias.map(|alias| alias.get()),
-            qos = publish.qos.as_u8(),
-            retain = publish.retain,
-            dup = publish.dup,
-            payload_len = publish.payload.len(),
-            "packet {direction}"
-        ),
+        Packet::Publish(publish) => log_publish(direction, publish),
         Packet::Connect(connect) => tracing::trace!(
             packet = %kind,
             client_id = &*connect.client_id,
@@ -53,6 +51,20 @@ fn log(direction: &'static str, packet: &Packet) {
             "packet {direction}"
         ),
     }
+}
+
+fn log_publish(direction: &'static str, publish: &Publish) {
+    tracing::trace!(
+        packet = %mqtt_kit_codec::PacketType::Publish,
+        packet_id = publish.packet_id.map(PacketId::get),
+        topic = publish.topic.as_str(),
+        topic_alias = publish.properties.topic_alias.map(|alias| alias.get()),
+        qos = publish.qos.as_u8(),
+        retain = publish.retain,
+        dup = publish.dup,
+        payload_len = publish.payload.len(),
+        "packet {direction}"
+    );
 }
 
 /// The packet identifier of the packets that have one.

@@ -311,7 +311,7 @@ impl Session {
         }
         publish.dup = false;
         publish.packet_id = None;
-        self.check_publish(&publish)?;
+        self.check_publish(&mut publish)?;
         let token = self.new_publish_token();
         let waiting = Waiting {
             token,
@@ -348,8 +348,9 @@ impl Session {
         Ok(token)
     }
 
-    /// Whether `publish` may be sent under the limits known now.
-    fn check_publish(&self, publish: &Publish) -> Result<(), CommandError> {
+    /// Whether `publish` may be sent under the limits known now. It is measured in place,
+    /// with a packet identifier for the time it takes (it will have one when sent): no copy.
+    fn check_publish(&self, publish: &mut Publish) -> Result<(), CommandError> {
         if self.limits_known {
             if publish.qos > self.limits.maximum_qos {
                 return Err(CommandError::QoSNotSupported {
@@ -361,12 +362,13 @@ impl Session {
                 return Err(CommandError::RetainNotAvailable);
             }
         }
-        let mut sized = publish.clone();
+        let packet_id = publish.packet_id;
         if publish.qos != QoS::AtMostOnce {
-            sized.packet_id = PacketId::new(1);
+            publish.packet_id = PacketId::new(1);
         }
-        let size = Packet::Publish(sized).encoded_len(self.config.version)?;
-        self.check_size(size)
+        let size = publish.encoded_len(self.config.version);
+        publish.packet_id = packet_id;
+        self.check_size(size?)
     }
 
     fn check_size(&self, size: usize) -> Result<(), CommandError> {

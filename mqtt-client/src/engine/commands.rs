@@ -13,10 +13,10 @@ use crate::events::Event;
 
 impl Engine {
     /// A publish from the application.
-    pub(crate) fn publish(&mut self, command: Box<PublishCommand>, now: Instant) {
+    pub(crate) fn publish(&mut self, command: PublishCommand, now: Instant) {
         let PublishCommand {
             id, publish, reply, ..
-        } = *command;
+        } = command;
         let pending = PendingPublish { id, reply };
         match self.session.publish(publish) {
             Ok(token) => {

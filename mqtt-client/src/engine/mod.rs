@@ -245,9 +245,10 @@ impl Engine {
 
     /// `count` bytes were written to the connection.
     pub(crate) fn written(&mut self, count: usize) {
-        for pending in self.publishes.written_bytes(count) {
-            answer(&self.listeners, pending, Ok(Published::Written));
-        }
+        let listeners = &self.listeners;
+        self.publishes.written_bytes(count, |pending| {
+            answer(listeners, pending, Ok(Published::Written));
+        });
     }
 
     /// Whether the session takes another publish now: its queue has room and no more than

@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 
 use mqtt_kit_session::PublishToken;
 
-use crate::client::Reply;
+use crate::client::completion::Completer;
 use crate::error::ClientError;
 use crate::events::Published;
 
 /// A publish waiting for its end.
 pub(crate) struct PendingPublish {
     pub(crate) id: u64,
-    pub(crate) reply: Reply<Published>,
+    pub(crate) reply: Completer,
 }
 
 #[derive(Default)]
@@ -66,20 +66,19 @@ impl Publishes {
         self.queued += count as u64;
     }
 
-    /// `count` bytes were written: the QoS 0 publishes now fully written.
-    pub(crate) fn written_bytes(&mut self, count: usize) -> Vec<PendingPublish> {
+    /// `count` bytes were written: `done` is given each QoS 0 publish now fully written (a
+    /// call, not a vector: no allocation per write).
+    pub(crate) fn written_bytes(&mut self, count: usize, mut done: impl FnMut(PendingPublish)) {
         self.written += count as u64;
-        let mut done = Vec::new();
         while self
             .unwritten
             .front()
             .is_some_and(|(mark, _)| *mark <= self.written)
         {
             if let Some((_, pending)) = self.unwritten.pop_front() {
-                done.push(pending);
+                done(pending);
             }
         }
-        done
     }
 
     /// The connection ended: QoS 0 publishes not yet written will never be.
@@ -140,5 +139,5 @@ pub(crate) fn answer(
             result: result.clone(),
         });
     }
-    let _ = pending.reply.send(result);
+    pending.reply.complete(result);
 }

@@ -12,6 +12,7 @@ use mqtt_kit_codec::{
 use mqtt_kit_session::{DisconnectReason, OutBuffer};
 
 use super::{After, Closing, Engine, Next};
+use crate::client::completion::{Answer, Completions};
 use crate::client::{Command, PublishCommand};
 use crate::error::ClientError;
 use crate::events::{Event, Events, Listeners, Published};
@@ -140,18 +141,16 @@ fn publish_command(
     topic: &str,
     payload: impl Into<bytes::Bytes>,
     qos: QoS,
-) -> (
-    Box<PublishCommand>,
-    oneshot::Receiver<Result<Published, ClientError>>,
-) {
-    let (reply, answer) = oneshot::channel();
+) -> (PublishCommand, Answer) {
+    let completions = Arc::new(Completions::default());
+    let (reply, answer) = completions.open();
     let topic = TopicName::try_from(topic).unwrap();
-    let command = Box::new(PublishCommand {
+    let command = PublishCommand {
         id: 1,
         publish: Publish::new(topic, payload, qos),
         reply,
         accepted: None,
-    });
+    };
     (command, answer)
 }
 
@@ -387,8 +386,8 @@ fn requests_made_before_any_connection_fail_after_the_connect_timeout() {
     };
     assert!(matches!(*last, ClientError::Io(_)));
     assert!(matches!(
-        published.try_recv(),
-        Ok(Some(Err(ClientError::NeverConnected(_))))
+        published.try_take(),
+        Some(Err(ClientError::NeverConnected(_)))
     ));
     assert_eq!(harness.engine.publishes.waiting(), 0);
     assert_eq!(
@@ -404,16 +403,13 @@ fn a_qos0_publish_is_done_once_its_bytes_are_written() {
     harness.connect();
     let (command, mut answer) = publish_command("t", "x", QoS::AtMostOnce);
     harness.engine.publish(command, harness.now);
-    assert!(matches!(answer.try_recv(), Ok(None)), "not written yet");
+    assert!(answer.try_take().is_none(), "not written yet");
     let mut out = OutBuffer::new();
     harness.engine.poll_transmit(harness.now, &mut out);
     harness.engine.written(out.len() - 1);
-    assert!(matches!(answer.try_recv(), Ok(None)), "one byte is missing");
+    assert!(answer.try_take().is_none(), "one byte is missing");
     harness.engine.written(1);
-    assert!(matches!(
-        answer.try_recv(),
-        Ok(Some(Ok(Published::Written)))
-    ));
+    assert!(matches!(answer.try_take(), Some(Ok(Published::Written))));
 }
 
 #[test]
@@ -427,10 +423,7 @@ fn a_qos1_publish_is_done_with_its_puback() {
     };
     assert_eq!(sent.packet_id, PacketId::new(1));
     harness.receive(&[PubAck::new(PacketId::new(1).unwrap()).into()]);
-    assert!(matches!(
-        answer.try_recv(),
-        Ok(Some(Ok(Published::PubAck(_))))
-    ));
+    assert!(matches!(answer.try_take(), Some(Ok(Published::PubAck(_)))));
 }
 
 #[test]

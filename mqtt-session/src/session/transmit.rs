@@ -38,13 +38,14 @@ impl Session {
                         }
                         return;
                     }
+                    // Sent again (rare): a copy with DUP set; the entry keeps it clear.
                     let mut publish = entry.publish.clone();
                     publish.dup = true;
                     let Some(packet_id) = id else {
                         continue;
                     };
                     self.in_flight.mark_sent(packet_id.get());
-                    if let Err(error) = self.write_publish(publish) {
+                    if let Err(error) = self.write_publish(&mut publish) {
                         // A server with a smaller Maximum Packet Size than the one it was
                         // first sent to: it cannot be sent again, so it fails.
                         self.complete_outgoing(packet_id.get(), Err(PublishError::Refused(error)));
@@ -65,7 +66,7 @@ impl Session {
             {
                 return;
             }
-            let Some(waiting) = self.waiting.pop_front() else {
+            let Some(mut waiting) = self.waiting.pop_front() else {
                 return;
             };
             let token = waiting.token;
@@ -74,7 +75,7 @@ impl Session {
             let verdict = if checked {
                 Ok(())
             } else {
-                self.check_publish(&waiting.publish)
+                self.check_publish(&mut waiting.publish)
             };
             if let Err(error) = verdict {
                 self.unqueued(&waiting);
@@ -86,7 +87,7 @@ impl Session {
             }
             if qos == QoS::AtMostOnce {
                 self.unqueued(&waiting);
-                let result = match self.write_publish(waiting.publish) {
+                let result = match self.write_publish(&mut waiting.publish) {
                     Ok(()) => Ok(PublishAck::Written),
                     Err(error) => Err(PublishError::Refused(error)),
                 };
@@ -109,7 +110,7 @@ impl Session {
                     released: false,
                 }));
             }
-            if let Err(error) = self.write_publish(publish.clone()) {
+            if let Err(error) = self.write_publish(&mut publish) {
                 self.ids.release(packet_id);
                 self.record(Record::RemoveOutgoing(packet_id));
                 self.events.push_back(Event::PublishDone {
@@ -131,27 +132,31 @@ impl Session {
         }
     }
 
-    /// Encodes a PUBLISH, with a topic alias when the server takes them and the packet still
-    /// fits with it.
-    pub(super) fn write_publish(&mut self, publish: Publish) -> Result<(), CommandError> {
+    /// Encodes a PUBLISH where it lies, with a topic alias when the server takes them and the
+    /// packet still fits with it. The alias (and the empty topic that reuses one) is on
+    /// `publish` only while it is encoded: what is kept, to be sent again, has its full topic.
+    pub(super) fn write_publish(&mut self, publish: &mut Publish) -> Result<(), CommandError> {
         let choice = self.out_aliases.choose(publish.topic.as_str());
         if let AliasUse::Assign(alias) | AliasUse::Reuse(alias) = choice {
-            let mut aliased = publish.clone();
-            aliased.properties.topic_alias = std::num::NonZeroU16::new(alias);
-            if matches!(choice, AliasUse::Reuse(_)) {
-                aliased.topic = mqtt_kit_codec::TopicName::empty();
+            publish.properties.topic_alias = std::num::NonZeroU16::new(alias);
+            let topic = matches!(choice, AliasUse::Reuse(_))
+                .then(|| std::mem::replace(&mut publish.topic, mqtt_kit_codec::TopicName::empty()));
+            let encoded = self.encode_publish(publish);
+            if encoded.is_ok() {
+                packet_log::sent_publish(publish);
             }
-            let packet = Packet::Publish(aliased);
-            if self.encode_publish(&packet).is_ok() {
-                packet_log::sent(&packet);
+            publish.properties.topic_alias = None;
+            if let Some(topic) = topic {
+                publish.topic = topic;
+            }
+            if encoded.is_ok() {
                 self.out_aliases.commit(publish.topic.as_str(), choice);
                 return Ok(());
             }
         }
-        let packet = Packet::Publish(publish);
-        match self.encode_publish(&packet) {
+        match self.encode_publish(publish) {
             Ok(()) => {
-                packet_log::sent(&packet);
+                packet_log::sent_publish(publish);
                 Ok(())
             }
             Err(error) => Err(self.encode_error(error)),
@@ -159,18 +164,16 @@ impl Session {
     }
 
     /// Encodes a PUBLISH; a large payload goes by reference, not copied.
-    fn encode_publish(&mut self, packet: &Packet) -> Result<(), EncodeError> {
+    fn encode_publish(&mut self, publish: &Publish) -> Result<(), EncodeError> {
         let version = self.config.version;
         let maximum = self.server_max_packet_size();
-        let large = matches!(packet, Packet::Publish(publish)
-            if publish.payload.len() >= PAYLOAD_BY_REFERENCE);
-        if large {
-            let payload = packet
+        if publish.payload.len() >= PAYLOAD_BY_REFERENCE {
+            let payload = publish
                 .encode_head(version, maximum, self.transmit.tail_mut())?
                 .clone();
             self.transmit.push_payload(payload);
         } else {
-            packet.encode(version, maximum, self.transmit.tail_mut())?;
+            publish.encode(version, maximum, self.transmit.tail_mut())?;
         }
         Ok(())
     }

@@ -41,8 +41,9 @@ fn a_connection_and_its_loss_are_logged_without_secrets() {
         let mut harness = Harness::with(options);
         let mut events = harness.events();
         harness.connect();
-        let (reply, _answer) = oneshot::channel();
-        let command = Box::new(PublishCommand {
+        let completions = std::sync::Arc::new(crate::client::completion::Completions::default());
+        let (reply, _answer) = completions.open();
+        let command = PublishCommand {
             id: 1,
             publish: Publish::new(
                 TopicName::try_from("meters/1").unwrap(),
@@ -51,7 +52,7 @@ fn a_connection_and_its_loss_are_logged_without_secrets() {
             ),
             reply,
             accepted: None,
-        });
+        };
         harness.engine.publish(command, harness.now);
         assert!(matches!(harness.next_packet(), Some(Packet::Publish(_))));
         let incoming = Publish::new(
