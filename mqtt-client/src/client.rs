@@ -302,6 +302,18 @@ impl Client {
     /// Drop safety: dropping the future before the message was accepted (while it waits for
     /// room) publishes nothing; dropping it after only gives up the answer: the message is
     /// still delivered. Either way nothing is lost silently.
+    ///
+    /// ```no_run
+    /// use mqtt_kit_client::{Client, Options, QoS};
+    /// # smol::block_on(async {
+    /// let client = Client::connect(Options::builder().uri("mqtt://localhost").build()?).await?;
+    /// let done = client.publish("sensors/kitchen", "21.5", QoS::AtLeastOnce).await?;
+    /// assert!(done.reason_code() < 0x80); // the broker's PUBACK: taken
+    /// // Retain and MQTT 5.0 properties: the builder.
+    /// client.publish_with("sensors/kitchen/unit", "°C").retain(true).await?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # });
+    /// ```
     pub async fn publish(
         &self,
         topic: &str,
@@ -374,6 +386,18 @@ impl Client {
 
     /// Subscribes to `filter` with maximum QoS `qos`; see
     /// [`subscribe_with`](Self::subscribe_with).
+    ///
+    /// ```no_run
+    /// use mqtt_kit_client::{Client, Options, QoS};
+    /// # smol::block_on(async {
+    /// let client = Client::connect(Options::builder().uri("mqtt://localhost").build()?).await?;
+    /// let mut readings = client.subscribe("sensors/+/temperature", QoS::AtLeastOnce).await?;
+    /// while let Some(reading) = readings.next().await {
+    ///     println!("{}: {}", reading.topic(), String::from_utf8_lossy(reading.payload()));
+    /// }
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # });
+    /// ```
     pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<Subscription, ClientError> {
         self.subscribe_with(SubscribeRequest::new().topic(filter, qos)?)
             .await
@@ -432,6 +456,23 @@ impl Client {
     ///
     /// Drop safety: dropping the future after its first poll does not stop the
     /// acknowledgement; dropped before, nothing is sent.
+    ///
+    /// ```no_run
+    /// use mqtt_kit_client::{Client, Options, QoS};
+    /// # fn resize(_: &[u8]) {}
+    /// # smol::block_on(async {
+    /// let options = Options::builder().uri("mqtt://localhost").manual_ack(true).build()?;
+    /// let client = Client::connect(options).await?;
+    /// let mut jobs = client.subscribe("jobs/#", QoS::AtLeastOnce).await?;
+    /// while let Some(job) = jobs.next().await {
+    ///     resize(job.payload());
+    ///     // Only now does the broker learn that the job is done: a crash before this line
+    ///     // gets it sent again.
+    ///     client.acknowledge(&job).await?;
+    /// }
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # });
+    /// ```
     pub async fn acknowledge(&self, message: &Message) -> Result<(), ClientError> {
         self.acknowledge_with(message, PubAckReasonCode::Success, AckProperties::default())
             .await
