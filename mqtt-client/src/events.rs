@@ -152,7 +152,11 @@ pub enum Event {
 /// The stream ends after [`Event::Closed`].
 #[derive(Debug)]
 pub struct Events {
-    receiver: Pin<Box<async_channel::Receiver<Event>>>,
+    /// Events boxed: the channel allocates its slots 31 at a time, and an `Event` is some 300
+    /// bytes; a client that sends one event to a short-lived stream (`Connecting`, while it
+    /// connects) held 9 KiB meanwhile, which a thousand clients connecting at once add up to
+    /// and the allocator keeps after (half of their idle memory).
+    receiver: Pin<Box<async_channel::Receiver<Box<Event>>>>,
     /// To unregister at once when dropped: the channel, and the events it holds, would
     /// otherwise live until the next event (for an idle client, for ever).
     listeners: Weak<Listeners>,
@@ -172,12 +176,12 @@ impl Events {
     ///
     /// Dropping this future is safe: no event is lost.
     pub async fn next(&mut self) -> Option<Event> {
-        self.receiver.recv().await.ok()
+        self.receiver.recv().await.ok().map(|event| *event)
     }
 
     /// The next event if one is waiting.
     pub fn try_next(&mut self) -> Option<Event> {
-        self.receiver.try_recv().ok()
+        self.receiver.try_recv().ok().map(|event| *event)
     }
 }
 
@@ -185,7 +189,10 @@ impl Stream for Events {
     type Item = Event;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        self.receiver.as_mut().poll_next(cx)
+        self.receiver
+            .as_mut()
+            .poll_next(cx)
+            .map(|event| event.map(|event| *event))
     }
 }
 
@@ -197,7 +204,7 @@ pub(crate) struct Listeners {
 
 #[derive(Debug, Default)]
 struct Readers {
-    senders: Vec<async_channel::Sender<Event>>,
+    senders: Vec<async_channel::Sender<Box<Event>>>,
     /// Messages kept while no `Events` stream exists, for the first one made: those that
     /// wait for the application's acknowledgement (bounded by our Receive Maximum, since the
     /// broker sends no more unacknowledged messages than that) and those a dropped
@@ -210,7 +217,7 @@ impl Listeners {
         let (sender, receiver) = async_channel::unbounded();
         if let Ok(mut readers) = self.inner.lock() {
             for event in readers.held.drain(..) {
-                let _ = sender.try_send(event);
+                let _ = sender.try_send(Box::new(event));
             }
             readers.senders.push(sender);
         }
@@ -273,9 +280,9 @@ impl Readers {
         self.senders.retain(|sender| !sender.is_closed());
         if let Some((last, others)) = self.senders.split_last() {
             for sender in others {
-                let _ = sender.try_send(event.clone());
+                let _ = sender.try_send(Box::new(event.clone()));
             }
-            let _ = last.try_send(event);
+            let _ = last.try_send(Box::new(event));
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The driver's reading and writing: bytes from the connection to the engine (large packets
-//! read in place), and the engine's bytes to the connection with vectored writes.
+//! read in place), and the engine's bytes to the connection with vectored writes. Buffers
+//! grown by a burst of traffic go back to small ones once the connection has been quiet for a
+//! while, so that a fleet of idle clients does not keep the memory of its busiest moment.
 
 use std::io::IoSlice;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use futures_lite::io::{AsyncRead, AsyncWrite};
@@ -20,6 +22,10 @@ const READ_CHUNK_MAX: usize = 16 * 1024;
 /// How much room a large incoming packet is given at a time: its bytes arrive into it in
 /// place; when it is full and the packet is not, the next step is added.
 const IN_PLACE_STEP: usize = 1024 * 1024;
+/// How long a connection must go without a read or a write larger than [`READ_CHUNK`] before
+/// its buffers are made small again: long enough that a steady load does not reallocate them
+/// at every pause, short enough that a burst's memory is not kept by an idle client.
+const QUIET_BEFORE_SHRINK: Duration = Duration::from_secs(1);
 /// Segments given to one vectored write, at most (heads and payloads of large messages,
 /// and the buffer of small packets).
 const WRITE_SLICES: usize = 16;
@@ -34,6 +40,9 @@ pub(super) struct Io {
     pub(super) write_buf: OutBuffer,
     scratch: Vec<u8>,
     needs_flush: bool,
+    /// When a read or a write last moved more than [`READ_CHUNK`] bytes, while the buffers
+    /// may be larger than an idle connection needs.
+    last_large_io: Option<Instant>,
 }
 
 impl Io {
@@ -43,8 +52,34 @@ impl Io {
         self.large_filled = None;
         self.write_buf.clear();
         self.needs_flush = false;
-        if self.scratch.is_empty() {
+        self.last_large_io = None;
+        if self.scratch.len() != READ_CHUNK {
             self.scratch = vec![0; READ_CHUNK];
+        }
+    }
+
+    /// Gives back what a burst made the buffers grow to, once the connection has been quiet
+    /// for [`QUIET_BEFORE_SHRINK`]; a buffer still holding bytes is left for a later call.
+    fn shrink_when_quiet(&mut self, now: Instant) {
+        let Some(at) = self.last_large_io else {
+            return;
+        };
+        if now.saturating_duration_since(at) < QUIET_BEFORE_SHRINK {
+            return;
+        }
+        if self.scratch.len() > READ_CHUNK {
+            self.scratch = vec![0; READ_CHUNK];
+        }
+        let read_idle = self.read_buf.is_empty() && self.large_filled.is_none();
+        if read_idle && self.read_buf.capacity() > READ_CHUNK {
+            self.read_buf = BytesMut::new();
+        }
+        let write_idle = self.write_buf.is_empty();
+        if write_idle && self.write_buf.tail_mut().capacity() > READ_CHUNK {
+            self.write_buf = OutBuffer::new();
+        }
+        if read_idle && write_idle {
+            self.last_large_io = None;
         }
     }
 
@@ -71,7 +106,11 @@ impl Io {
             None => &mut self.scratch[..],
         };
         let count = match Pin::new(&mut *stream).poll_read(cx, target) {
-            Poll::Pending => return false,
+            Poll::Pending => {
+                // Nothing to read: the moment to see whether the connection has gone quiet.
+                self.shrink_when_quiet(now);
+                return false;
+            }
             Poll::Ready(Ok(0)) => {
                 engine.connection_lost(now);
                 return true;
@@ -82,6 +121,9 @@ impl Io {
                 return true;
             }
         };
+        if count > READ_CHUNK {
+            self.last_large_io = Some(now);
+        }
         match filled {
             Some(filled) if filled + count < self.read_buf.len() => {
                 self.large_filled = Some(filled + count);
@@ -133,6 +175,9 @@ impl Io {
                 Poll::Pending => break,
                 Poll::Ready(Ok(0)) => std::io::ErrorKind::WriteZero.into(),
                 Poll::Ready(Ok(count)) => {
+                    if count > READ_CHUNK {
+                        self.last_large_io = Some(now);
+                    }
                     self.write_buf.advance(count);
                     self.needs_flush = true;
                     progress = true;
@@ -156,5 +201,64 @@ impl Io {
             }
         }
         progress
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Buffers as a burst leaves them: a large read chunk, read and write buffers with room
+    /// for tens of kilobytes, all empty.
+    fn after_burst(at: Instant) -> Io {
+        let mut io = Io::default();
+        io.reset();
+        io.scratch.resize(READ_CHUNK_MAX, 0);
+        io.read_buf.reserve(64 * 1024);
+        io.write_buf.tail_mut().reserve(64 * 1024);
+        io.last_large_io = Some(at);
+        io
+    }
+
+    fn capacities(io: &mut Io) -> [usize; 3] {
+        [
+            io.scratch.len(),
+            io.read_buf.capacity(),
+            io.write_buf.tail_mut().capacity(),
+        ]
+    }
+
+    #[test]
+    fn buffers_shrink_once_the_connection_has_been_quiet() {
+        let burst = Instant::now();
+        let mut io = after_burst(burst);
+        let grown = capacities(&mut io);
+        assert!(grown.iter().all(|&capacity| capacity >= READ_CHUNK_MAX));
+
+        io.shrink_when_quiet(burst + QUIET_BEFORE_SHRINK / 2);
+        assert_eq!(capacities(&mut io), grown, "kept while traffic may go on");
+
+        io.shrink_when_quiet(burst + QUIET_BEFORE_SHRINK);
+        let [scratch, read, write] = capacities(&mut io);
+        assert_eq!(scratch, READ_CHUNK);
+        assert!(read <= READ_CHUNK, "read buffer kept {read} bytes");
+        assert!(write <= READ_CHUNK, "write buffer kept {write} bytes");
+        assert_eq!(io.last_large_io, None);
+    }
+
+    #[test]
+    fn a_buffer_holding_bytes_is_not_shrunk() {
+        let burst = Instant::now();
+        let mut io = after_burst(burst);
+        // The start of a packet, waiting for its end.
+        io.read_buf.extend_from_slice(&[0x30, 0x80]);
+        io.shrink_when_quiet(burst + QUIET_BEFORE_SHRINK);
+        assert!(io.read_buf.capacity() >= 64 * 1024);
+        assert_eq!(&io.read_buf[..], [0x30, 0x80]);
+        assert!(io.last_large_io.is_some(), "tried again later");
+
+        io.read_buf.clear();
+        io.shrink_when_quiet(burst + 2 * QUIET_BEFORE_SHRINK);
+        assert!(io.read_buf.capacity() <= READ_CHUNK);
     }
 }
