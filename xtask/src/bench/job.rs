@@ -12,7 +12,7 @@ use mqtt_kit_client::QoS;
 pub enum ClientKind {
     /// mqtt-kit-client with its drivers on smol (its default runtime).
     OursSmol,
-    /// mqtt-kit-client with its drivers on tokio (multi-threaded runtime, tokio's TCP streams).
+    /// mqtt-kit-client with its drivers on tokio (current-thread runtime, tokio's TCP streams).
     OursTokio,
     /// rumqttc on tokio's multi-threaded runtime, default features off.
     RumqttcMultiThread,
