@@ -3,8 +3,8 @@
 //! [`Stats`].
 
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -61,7 +61,9 @@ pub struct Stats {
 pub(crate) struct Monitor {
     state: Mutex<ConnectionState>,
     connected: AtomicBool,
-    watchers: Mutex<Vec<async_channel::Sender<ConnectionState>>>,
+    /// States boxed: a channel allocates its slots 31 at a time, and a state can hold an
+    /// error; a client whose one `wait_connected` ended long ago keeps nothing of it.
+    watchers: Mutex<Vec<async_channel::Sender<Box<ConnectionState>>>>,
     in_flight: AtomicU64,
     queued: AtomicU64,
     sent: AtomicU64,
@@ -92,7 +94,7 @@ impl Monitor {
             Ordering::Relaxed,
         );
         if let Ok(mut watchers) = self.watchers.lock() {
-            watchers.retain(|watcher| watcher.try_send(state.clone()).is_ok());
+            watchers.retain(|watcher| watcher.try_send(Box::new(state.clone())).is_ok());
             if matches!(state, ConnectionState::Closed) {
                 watchers.drain(..).for_each(|watcher| {
                     watcher.close();
@@ -116,16 +118,25 @@ impl Monitor {
     }
 
     /// A stream of the states from now on, the current one first.
-    pub(crate) fn watch(&self) -> StateChanges {
+    pub(crate) fn watch(self: &Arc<Self>) -> StateChanges {
         let (sender, receiver) = async_channel::unbounded();
         if let (Ok(mut watchers), Ok(current)) = (self.watchers.lock(), self.state.lock()) {
-            let _ = sender.try_send(current.clone());
+            let _ = sender.try_send(Box::new(current.clone()));
             if !matches!(*current, ConnectionState::Closed) {
                 watchers.push(sender);
             }
         }
         StateChanges {
             receiver: Box::pin(receiver),
+            monitor: Arc::downgrade(self),
+        }
+    }
+
+    /// Lets go of the channels of streams that were dropped (their memory would otherwise
+    /// live until the next change of state: for an idle client, for ever).
+    fn forget_closed(&self) {
+        if let Ok(mut watchers) = self.watchers.lock() {
+            watchers.retain(|watcher| !watcher.is_closed());
         }
     }
 
@@ -163,7 +174,18 @@ impl Monitor {
 /// every change; it ends after [`ConnectionState::Closed`].
 #[derive(Debug)]
 pub struct StateChanges {
-    pub(crate) receiver: Pin<Box<async_channel::Receiver<ConnectionState>>>,
+    receiver: Pin<Box<async_channel::Receiver<Box<ConnectionState>>>>,
+    /// To let go of the channel at once when dropped.
+    monitor: Weak<Monitor>,
+}
+
+impl Drop for StateChanges {
+    fn drop(&mut self) {
+        self.receiver.close();
+        if let Some(monitor) = self.monitor.upgrade() {
+            monitor.forget_closed();
+        }
+    }
 }
 
 impl StateChanges {
@@ -171,7 +193,12 @@ impl StateChanges {
     ///
     /// Dropping this future is safe: no state is lost.
     pub async fn next(&mut self) -> Option<ConnectionState> {
-        self.receiver.recv().await.ok()
+        self.receiver.recv().await.ok().map(|state| *state)
+    }
+
+    /// The next state if one is waiting.
+    pub(crate) fn try_next(&mut self) -> Option<ConnectionState> {
+        self.receiver.try_recv().ok().map(|state| *state)
     }
 
     /// Waits for the connection: `Ok` once connected, the error that ended the first
@@ -192,6 +219,37 @@ impl Stream for StateChanges {
     type Item = ConnectionState;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ConnectionState>> {
-        self.receiver.as_mut().poll_next(cx)
+        self.receiver
+            .as_mut()
+            .poll_next(cx)
+            .map(|state| state.map(|state| *state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watchers(monitor: &Monitor) -> usize {
+        monitor
+            .watchers
+            .lock()
+            .map(|w| w.len())
+            .unwrap_or(usize::MAX)
+    }
+
+    #[test]
+    fn a_dropped_stream_is_let_go_of_at_once() {
+        let monitor = Arc::new(Monitor::default());
+        let kept = monitor.watch();
+        let dropped = monitor.watch();
+        assert_eq!(watchers(&monitor), 2);
+        drop(dropped);
+        // Without a change of state: an idle client keeps no channel for a finished wait.
+        assert_eq!(watchers(&monitor), 1);
+        monitor.set(ConnectionState::Connected);
+        let mut kept = kept;
+        assert!(matches!(kept.try_next(), Some(ConnectionState::Starting)));
+        assert!(matches!(kept.try_next(), Some(ConnectionState::Connected)));
     }
 }

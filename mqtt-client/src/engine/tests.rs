@@ -439,8 +439,8 @@ fn the_state_and_counters_follow_the_connection() {
         1,
     );
     harness.listeners = listeners;
-    let states = monitor.watch();
-    let next_state = || states.receiver.try_recv().unwrap();
+    let mut states = monitor.watch();
+    let mut next_state = || states.try_next().unwrap();
     assert!(matches!(next_state(), ConnectionState::Starting));
     harness.connect();
     assert!(matches!(next_state(), ConnectionState::Connecting { .. }));

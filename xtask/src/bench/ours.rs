@@ -12,9 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mqtt_kit_client::{
-    Client, Event, Options, Publish, PublishHandle, QoS, TokioConnector, TopicName,
-};
+use mqtt_kit_client::{Client, Options, Publish, PublishHandle, QoS, TokioConnector, TopicName};
 use serde_json::Value;
 
 use super::feed::Feed;
@@ -81,19 +79,15 @@ async fn connect(job: &Job, runtime: Runtime, role: &str) -> Result<Client, Stri
     }
     let options = options.build().map_err(|e| format!("options: {e}"))?;
     let (client, driver) = Client::new(options);
-    // Only until connected: with no events reader the client skips making events.
-    let mut events = client.events();
     spawn(runtime, async move {
         let _ = driver.run().await;
     });
-    loop {
-        match events.next().await {
-            Some(Event::Connected(_)) => return Ok(client),
-            Some(Event::Error(error)) => return Err(format!("{role} did not connect: {error}")),
-            Some(_) => {}
-            None => return Err(format!("{role} closed before connecting")),
-        }
-    }
+    // As an application waits (no events stream: the client makes no events then).
+    client
+        .wait_connected()
+        .await
+        .map_err(|error| format!("{role} did not connect: {error}"))?;
+    Ok(client)
 }
 
 async fn delivery(
