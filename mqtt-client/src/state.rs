@@ -197,7 +197,7 @@ impl StateChanges {
     }
 
     /// The next state if one is waiting.
-    pub(crate) fn try_next(&mut self) -> Option<ConnectionState> {
+    pub fn try_next(&mut self) -> Option<ConnectionState> {
         self.receiver.try_recv().ok().map(|state| *state)
     }
 
