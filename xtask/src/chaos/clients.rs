@@ -211,6 +211,8 @@ pub struct Publisher {
     pub accepted: Vec<u64>,
     /// Numbers acknowledged (PUBACK or PUBCOMP), once [`Publisher::acknowledged`] has waited.
     pub acknowledged: Vec<u64>,
+    /// Numbers accepted and then not acknowledged, with what their publish ended with.
+    pub unacknowledged: Vec<(u64, String)>,
     handles: Vec<(u64, PublishHandle)>,
 }
 
@@ -223,6 +225,7 @@ impl Publisher {
             sent: 0,
             accepted: Vec::new(),
             acknowledged: Vec::new(),
+            unacknowledged: Vec::new(),
             handles: Vec::new(),
         }
     }
@@ -286,9 +289,15 @@ impl Publisher {
         let mut acknowledged = 0;
         for (number, handle) in self.handles.drain(..) {
             let left = deadline.saturating_duration_since(Instant::now());
-            if let Some(Ok(_)) = within(left, handle).await {
-                acknowledged += 1;
-                self.acknowledged.push(number);
+            match within(left, handle).await {
+                Some(Ok(_)) => {
+                    acknowledged += 1;
+                    self.acknowledged.push(number);
+                }
+                Some(Err(error)) => self.unacknowledged.push((number, error.to_string())),
+                None => self
+                    .unacknowledged
+                    .push((number, "no answer in time".to_string())),
             }
         }
         acknowledged

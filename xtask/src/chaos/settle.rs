@@ -21,6 +21,13 @@ pub async fn settle(publisher: &mut Publisher, subscriber: &Subscriber, outcome:
     let accepted = publisher.accepted.clone();
     count(&subscriber.tally, &accepted, outcome).await;
     outcome.lost_after_ack = Some(subscriber.tally.not_received(&publisher.acknowledged));
+    if !publisher.unacknowledged.is_empty() {
+        let first: Vec<_> = publisher.unacknowledged.iter().take(5).collect();
+        outcome.notes.push(format!(
+            "{} accepted publish(es) ended without an acknowledgement; the first: {first:?}",
+            publisher.unacknowledged.len()
+        ));
+    }
 }
 
 /// Waits for the numbers in `accepted` to arrive in `tally`, then counts them into `outcome`
