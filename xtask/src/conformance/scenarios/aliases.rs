@@ -128,7 +128,7 @@ pub async fn topic_alias_in(ctx: Ctx) -> Outcome {
         .subscribe(&ctx.topic("in/+"), QoS::AtLeastOnce)
         .await
         .context("subscribe")?;
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     let order = [0, 0, 0, 1, 1, 0];
     for &n in &order {
         publisher

@@ -38,7 +38,7 @@ pub async fn manual_ack_resume(ctx: Ctx) -> Outcome {
     drop(subscription);
     first.disconnect().await?;
 
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     for payload in QUEUED {
         publisher
             .client

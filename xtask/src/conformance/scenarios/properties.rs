@@ -96,7 +96,7 @@ pub async fn message_expiry(ctx: Ctx) -> Outcome {
         .context("subscribe")?;
     receiver.disconnect().await?;
 
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     for (payload, expiry) in [("short", 1), ("long", 6)] {
         let mut publish = message(&topic, payload, QoS::AtLeastOnce, false)?;
         publish.properties.message_expiry_interval = Some(expiry);

@@ -114,7 +114,7 @@ pub async fn reconnect(ctx: Ctx) -> Outcome {
 
 /// Publishes one message from a client of its own.
 async fn publish_once(ctx: &Ctx, topic: &str, payload: &str) -> Result<(), Problem> {
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     publisher
         .client
         .publish(topic, payload.to_owned(), QoS::AtLeastOnce)

@@ -73,7 +73,7 @@ pub async fn redelivery(ctx: Ctx) -> Outcome {
         .subscribe(&topic, QoS::ExactlyOnce)
         .await
         .context("subscribe at QoS 2")?;
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     for (qos, payload) in [(QoS::AtLeastOnce, "r1"), (QoS::ExactlyOnce, "r2")] {
         publisher
             .client

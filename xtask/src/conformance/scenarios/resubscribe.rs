@@ -20,7 +20,7 @@ const LIVE: &str = "live after";
 
 /// Publishes `payload` to `topic` at QoS 1 from a client of its own.
 async fn publish(ctx: &Ctx, topic: &str, payload: &str, retain: bool) -> Result<(), Problem> {
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     publisher
         .client
         .publish_message(message(

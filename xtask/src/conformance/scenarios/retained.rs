@@ -17,7 +17,7 @@ pub async fn retained(ctx: Ctx) -> Outcome {
     ];
     let filter = ctx.topic("+/+");
 
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     // QoS 0 first: the acknowledged QoS 1 and 2 publishes after it on the same connection
     // show that the broker has taken it too.
     for (topic, qos) in &topics {

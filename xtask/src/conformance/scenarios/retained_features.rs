@@ -38,7 +38,7 @@ async fn exactly(
 /// reaches each subscription once.
 pub async fn retained_subscription_ids(ctx: Ctx) -> Outcome {
     let topic = ctx.topic("ids/a");
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     publisher
         .client
         .publish_message(message(&topic, "retained", QoS::AtLeastOnce, true)?)

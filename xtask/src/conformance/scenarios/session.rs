@@ -99,7 +99,7 @@ pub async fn offline_queue(ctx: Ctx) -> Outcome {
         .context("subscribe +/+")?;
     first.disconnect().await?;
 
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     let topic = ctx.topic("TopicA/B");
     for (qos, payload) in [
         (QoS::AtMostOnce, "qos 0"),

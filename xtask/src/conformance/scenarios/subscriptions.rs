@@ -215,7 +215,7 @@ pub async fn dollar_topics(ctx: Ctx) -> Outcome {
     // Unique per case, as the topics of other cases are.
     let dollar = format!("${}", ctx.flat_topic("B"));
     let control = ctx.flat_topic("B");
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     for topic in [&dollar, &control] {
         publisher
             .client
@@ -477,7 +477,7 @@ pub async fn subscription_ids(ctx: Ctx) -> Outcome {
             .context(&format!("subscribe {name} with identifier {number}"))?;
         subscriptions.push((name, number, subscription));
     }
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     publisher
         .client
         .publish(&ctx.topic("TopicA/C"), "ids", QoS::AtLeastOnce)
@@ -540,7 +540,7 @@ pub async fn shared_subscriptions(ctx: Ctx) -> Outcome {
         .subscribe(&topic, QoS::AtLeastOnce)
         .await
         .context("normal subscription")?;
-    let publisher = ctx.connect("pub").await?;
+    let publisher = ctx.publisher("pub").await?;
     for n in 0..COUNT {
         publisher
             .client
