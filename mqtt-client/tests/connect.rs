@@ -8,7 +8,7 @@ use mqtt_kit_client::{Client, ClientError, ConnectionState, Options, QoS, blocki
 use mqtt_kit_codec::{ConnAck, ConnectReasonCode, Packet};
 
 mod support;
-use support::scripted::ScriptedBroker;
+use support::scripted::{Peer, ScriptedBroker};
 use support::within;
 
 /// An address where nothing listens: a port that was free a moment ago.
@@ -39,23 +39,23 @@ fn the_blocking_connect_fails_the_same_way() {
     assert!(is_unreachable(&error), "{error}");
 }
 
-/// `Client::connect` to a scripted broker that answers its CONNECT with `code`.
-async fn connect_answered(code: ConnectReasonCode) -> Result<Client, ClientError> {
+/// `Client::connect` to a scripted broker that answers its CONNECT with `code`; the broker's
+/// end of the connection comes back too, to be kept open while the client is looked at.
+async fn connect_answered(code: ConnectReasonCode) -> (Result<Client, ClientError>, Peer) {
     let broker = ScriptedBroker::bind(mqtt_kit_client::ProtocolVersion::V3_1_1).await;
     let options = Options::builder().uri(broker.uri()).build().unwrap();
     let connecting = smol::spawn(Client::connect(options));
     let mut peer = broker.accept().await;
     assert!(matches!(peer.next_packet().await, Packet::Connect(_)));
     peer.send(ConnAck::new(code)).await;
-    within(connecting).await
+    (within(connecting).await, peer)
 }
 
 #[test]
 fn connect_refused_by_the_broker_says_why() {
     smol::block_on(async {
-        let error = connect_answered(ConnectReasonCode::NotAuthorized)
-            .await
-            .unwrap_err();
+        let (result, _peer) = connect_answered(ConnectReasonCode::NotAuthorized).await;
+        let error = result.unwrap_err();
         let ClientError::ConnectionRefused(connack) = error else {
             panic!("refused expected, got {error}");
         };
@@ -66,7 +66,10 @@ fn connect_refused_by_the_broker_says_why() {
 #[test]
 fn connect_returns_a_connected_client() {
     smol::block_on(async {
-        let client = connect_answered(ConnectReasonCode::Success).await.unwrap();
+        // The broker's end stays open: a closed connection would make the client
+        // disconnected again before it is looked at.
+        let (result, _peer) = connect_answered(ConnectReasonCode::Success).await;
+        let client = result.unwrap();
         assert!(client.is_connected());
         assert!(matches!(client.state(), ConnectionState::Connected));
         assert_eq!(client.stats().reconnects, 0);
