@@ -15,6 +15,7 @@ use mqtt_kit_codec::{
 use mqtt_kit_session::{AckToken, Connected, DisconnectReason};
 use mqtt_kit_transport::BrokerAddress;
 
+use crate::broadcast::{Broadcaster, Reader};
 use crate::error::ClientError;
 
 /// An incoming application message.
@@ -152,23 +153,7 @@ pub enum Event {
 /// The stream ends after [`Event::Closed`].
 #[derive(Debug)]
 pub struct Events {
-    /// Events boxed: the channel allocates its slots 31 at a time, and an `Event` is some 300
-    /// bytes; a client that sends one event to a short-lived stream (`Connecting`, while it
-    /// connects) held 9 KiB meanwhile, which a thousand clients connecting at once add up to
-    /// and the allocator keeps after (half of their idle memory).
-    receiver: Pin<Box<async_channel::Receiver<Box<Event>>>>,
-    /// To unregister at once when dropped: the channel, and the events it holds, would
-    /// otherwise live until the next event (for an idle client, for ever).
-    listeners: Weak<Listeners>,
-}
-
-impl Drop for Events {
-    fn drop(&mut self) {
-        self.receiver.close();
-        if let Some(listeners) = self.listeners.upgrade() {
-            listeners.forget_closed();
-        }
-    }
+    reader: Reader<Event>,
 }
 
 impl Events {
@@ -176,12 +161,12 @@ impl Events {
     ///
     /// Dropping this future is safe: no event is lost.
     pub async fn next(&mut self) -> Option<Event> {
-        self.receiver.recv().await.ok().map(|event| *event)
+        self.reader.next().await
     }
 
     /// The next event if one is waiting.
     pub fn try_next(&mut self) -> Option<Event> {
-        self.receiver.try_recv().ok().map(|event| *event)
+        self.reader.try_next()
     }
 }
 
@@ -189,10 +174,7 @@ impl Stream for Events {
     type Item = Event;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        self.receiver
-            .as_mut()
-            .poll_next(cx)
-            .map(|event| event.map(|event| *event))
+        self.reader.poll_next(cx)
     }
 }
 
@@ -221,16 +203,9 @@ impl Listeners {
             }
             readers.senders.push(sender);
         }
+        let listeners: Weak<dyn Broadcaster> = Arc::downgrade(self) as Weak<Self>;
         Events {
-            receiver: Box::pin(receiver),
-            listeners: Arc::downgrade(self),
-        }
-    }
-
-    /// Forgets the readers that are gone.
-    fn forget_closed(&self) {
-        if let Ok(mut readers) = self.inner.lock() {
-            readers.senders.retain(|sender| !sender.is_closed());
+            reader: Reader::new(receiver, listeners),
         }
     }
 
@@ -283,6 +258,14 @@ impl Readers {
                 let _ = sender.try_send(Box::new(event.clone()));
             }
             let _ = last.try_send(Box::new(event));
+        }
+    }
+}
+
+impl Broadcaster for Listeners {
+    fn forget_closed(&self) {
+        if let Ok(mut readers) = self.inner.lock() {
+            readers.senders.retain(|sender| !sender.is_closed());
         }
     }
 }

@@ -150,6 +150,7 @@
 
 mod backoff;
 pub mod blocking;
+mod broadcast;
 mod builder;
 mod client;
 mod display;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures_lite::Stream;
 use mqtt_kit_transport::BrokerAddress;
 
+use crate::broadcast::{Broadcaster, Reader};
 use crate::error::ClientError;
 
 /// Where the client's connection is.
@@ -61,8 +62,7 @@ pub struct Stats {
 pub(crate) struct Monitor {
     state: Mutex<ConnectionState>,
     connected: AtomicBool,
-    /// States boxed: a channel allocates its slots 31 at a time, and a state can hold an
-    /// error; a client whose one `wait_connected` ended long ago keeps nothing of it.
+    /// The senders of the [`StateChanges`] streams (states boxed: see [`Reader`]).
     watchers: Mutex<Vec<async_channel::Sender<Box<ConnectionState>>>>,
     in_flight: AtomicU64,
     queued: AtomicU64,
@@ -126,17 +126,9 @@ impl Monitor {
                 watchers.push(sender);
             }
         }
+        let monitor: Weak<dyn Broadcaster> = Arc::downgrade(self) as Weak<Self>;
         StateChanges {
-            receiver: Box::pin(receiver),
-            monitor: Arc::downgrade(self),
-        }
-    }
-
-    /// Lets go of the channels of streams that were dropped (their memory would otherwise
-    /// live until the next change of state: for an idle client, for ever).
-    fn forget_closed(&self) {
-        if let Ok(mut watchers) = self.watchers.lock() {
-            watchers.retain(|watcher| !watcher.is_closed());
+            reader: Reader::new(receiver, monitor),
         }
     }
 
@@ -169,23 +161,20 @@ impl Monitor {
     }
 }
 
+impl Broadcaster for Monitor {
+    fn forget_closed(&self) {
+        if let Ok(mut watchers) = self.watchers.lock() {
+            watchers.retain(|watcher| !watcher.is_closed());
+        }
+    }
+}
+
 /// The stream of [`ConnectionState`]s, from
 /// [`Client::state_changes`](crate::Client::state_changes): the state when it was made, then
 /// every change; it ends after [`ConnectionState::Closed`].
 #[derive(Debug)]
 pub struct StateChanges {
-    receiver: Pin<Box<async_channel::Receiver<Box<ConnectionState>>>>,
-    /// To let go of the channel at once when dropped.
-    monitor: Weak<Monitor>,
-}
-
-impl Drop for StateChanges {
-    fn drop(&mut self) {
-        self.receiver.close();
-        if let Some(monitor) = self.monitor.upgrade() {
-            monitor.forget_closed();
-        }
-    }
+    reader: Reader<ConnectionState>,
 }
 
 impl StateChanges {
@@ -193,12 +182,12 @@ impl StateChanges {
     ///
     /// Dropping this future is safe: no state is lost.
     pub async fn next(&mut self) -> Option<ConnectionState> {
-        self.receiver.recv().await.ok().map(|state| *state)
+        self.reader.next().await
     }
 
     /// The next state if one is waiting.
     pub fn try_next(&mut self) -> Option<ConnectionState> {
-        self.receiver.try_recv().ok().map(|state| *state)
+        self.reader.try_next()
     }
 
     /// Waits for the connection: `Ok` once connected, the error that ended the first
@@ -219,10 +208,7 @@ impl Stream for StateChanges {
     type Item = ConnectionState;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ConnectionState>> {
-        self.receiver
-            .as_mut()
-            .poll_next(cx)
-            .map(|state| state.map(|state| *state))
+        self.reader.poll_next(cx)
     }
 }
 
