@@ -54,8 +54,11 @@ impl Client {
     /// details on success; the error of the first failed attempt otherwise (the driver goes on
     /// trying, if set to reconnect, until this client is dropped).
     pub fn connect(options: Options) -> Result<Client, ClientError> {
-        let (client, _events) = Self::start(options)?;
-        future::block_on(client.inner.wait_connected())?;
+        let (inner, driver) = crate::Client::new(options);
+        // Watched before the driver starts: the first attempt's outcome cannot pass unseen.
+        let mut states = inner.state_changes();
+        let client = Self::run_driver(inner, driver)?;
+        future::block_on(states.connected())?;
         Ok(client)
     }
 
@@ -64,16 +67,17 @@ impl Client {
     pub fn start(options: Options) -> Result<(Client, crate::Events), ClientError> {
         let (inner, driver) = crate::Client::new(options);
         let events = inner.events();
+        Ok((Self::run_driver(inner, driver)?, events))
+    }
+
+    fn run_driver(inner: crate::Client, driver: crate::Driver) -> Result<Client, ClientError> {
         let driver = std::thread::Builder::new()
             .name("mqtt-client-driver".into())
             .spawn(move || async_io::block_on(driver.run()))?;
-        Ok((
-            Client {
-                inner,
-                driver: Some(driver),
-            },
-            events,
-        ))
+        Ok(Client {
+            inner,
+            driver: Some(driver),
+        })
     }
 
     /// The async client underneath (to mix both styles).

@@ -61,6 +61,10 @@ pub struct Stats {
 #[derive(Debug)]
 pub(crate) struct Monitor {
     state: Mutex<ConnectionState>,
+    /// The error of the last [`ConnectionState::Disconnected`]: a stream made after the
+    /// client closed still learns why (a `wait_connected` that starts too late must not say
+    /// only "closed").
+    last_disconnect: Mutex<Option<ClientError>>,
     connected: AtomicBool,
     /// The senders of the [`StateChanges`] streams (states boxed: see [`Reader`]).
     watchers: Mutex<Vec<async_channel::Sender<Box<ConnectionState>>>>,
@@ -75,6 +79,7 @@ impl Default for Monitor {
     fn default() -> Self {
         Self {
             state: Mutex::new(ConnectionState::Starting),
+            last_disconnect: Mutex::new(None),
             connected: AtomicBool::new(false),
             watchers: Mutex::default(),
             in_flight: AtomicU64::new(0),
@@ -93,6 +98,14 @@ impl Monitor {
             matches!(state, ConnectionState::Connected),
             Ordering::Relaxed,
         );
+        if let ConnectionState::Disconnected(error) = &state {
+            if let Ok(mut last) = self.last_disconnect.lock() {
+                *last = Some(error.clone());
+            }
+        }
+        // The watchers' lock is held while the state changes, in the order `watch` takes
+        // them: a stream made meanwhile sees either the old state and then the new one, or
+        // the new one alone.
         if let Ok(mut watchers) = self.watchers.lock() {
             watchers.retain(|watcher| watcher.try_send(Box::new(state.clone())).is_ok());
             if matches!(state, ConnectionState::Closed) {
@@ -100,9 +113,9 @@ impl Monitor {
                     watcher.close();
                 });
             }
-        }
-        if let Ok(mut current) = self.state.lock() {
-            *current = state;
+            if let Ok(mut current) = self.state.lock() {
+                *current = state;
+            }
         }
     }
 
@@ -117,12 +130,23 @@ impl Monitor {
             .unwrap_or(ConnectionState::Closed)
     }
 
-    /// A stream of the states from now on, the current one first.
+    /// A stream of the states from now on, the current one first; made after the client
+    /// closed, the last disconnection (if there was one) comes before `Closed`.
     pub(crate) fn watch(self: &Arc<Self>) -> StateChanges {
         let (sender, receiver) = async_channel::unbounded();
         if let (Ok(mut watchers), Ok(current)) = (self.watchers.lock(), self.state.lock()) {
-            let _ = sender.try_send(Box::new(current.clone()));
-            if !matches!(*current, ConnectionState::Closed) {
+            if matches!(*current, ConnectionState::Closed) {
+                if let Some(error) = self
+                    .last_disconnect
+                    .lock()
+                    .ok()
+                    .and_then(|last| last.clone())
+                {
+                    let _ = sender.try_send(Box::new(ConnectionState::Disconnected(error)));
+                }
+                let _ = sender.try_send(Box::new(ConnectionState::Closed));
+            } else {
+                let _ = sender.try_send(Box::new(current.clone()));
                 watchers.push(sender);
             }
         }
@@ -171,7 +195,8 @@ impl Broadcaster for Monitor {
 
 /// The stream of [`ConnectionState`]s, from
 /// [`Client::state_changes`](crate::Client::state_changes): the state when it was made, then
-/// every change; it ends after [`ConnectionState::Closed`].
+/// every change; it ends after [`ConnectionState::Closed`]. Made after the client closed, it
+/// holds the last [`ConnectionState::Disconnected`] (why the client ended) and `Closed`.
 #[derive(Debug)]
 pub struct StateChanges {
     reader: Reader<ConnectionState>,
@@ -237,5 +262,22 @@ mod tests {
         let mut kept = kept;
         assert!(matches!(kept.try_next(), Some(ConnectionState::Starting)));
         assert!(matches!(kept.try_next(), Some(ConnectionState::Connected)));
+    }
+
+    #[test]
+    fn a_stream_made_after_the_close_still_says_why() {
+        let monitor = Arc::new(Monitor::default());
+        monitor.set(ConnectionState::Disconnected(ClientError::Closed));
+        monitor.set(ConnectionState::Disconnected(ClientError::NotWritten));
+        monitor.set(ConnectionState::Closed);
+        let mut late = monitor.watch();
+        assert!(matches!(
+            late.try_next(),
+            Some(ConnectionState::Disconnected(ClientError::NotWritten))
+        ));
+        assert!(matches!(late.try_next(), Some(ConnectionState::Closed)));
+        assert!(late.try_next().is_none());
+        let result = futures_lite::future::block_on(monitor.watch().connected());
+        assert!(matches!(result, Err(ClientError::NotWritten)), "{result:?}");
     }
 }
