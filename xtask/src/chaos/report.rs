@@ -71,12 +71,15 @@ impl Outcome {
         self.goals.iter().all(|(_, met)| *met)
     }
 
-    /// The goals of a test whose broker is killed: mosquitto acknowledges a message before it
-    /// saves it, so a kill can take messages it acknowledged, and roll back the record of
-    /// QoS 2 exchanges it completed (it then sends such a message again). The client answers
-    /// for every message the broker had not acknowledged, and for QoS 2 duplicates while
-    /// the broker lost nothing it acknowledged; what the broker lost after acknowledging it
-    /// is counted and shown, as the broker's.
+    /// The goals of a test whose broker is killed: mosquitto acknowledges and forwards a
+    /// message before it saves it, so a kill can take messages it acknowledged, and a restart
+    /// from older state sends the subscriber again QoS 2 messages it had completed (with or
+    /// without a lost message to show for it: 2 of 10 quick runs on 2026-12-05 had 148 and
+    /// 198 such duplicates and nothing lost). The client answers for every message the broker
+    /// had not acknowledged; what the broker lost after acknowledging it, and the QoS 2
+    /// messages it sent again, are counted and shown as the broker's. The client's QoS 2
+    /// exactly-once is judged by the tests whose broker keeps its state (the proxy, the
+    /// killed publisher, the stopped broker).
     pub fn broker_kill_goals(&mut self) {
         let lost = self.lost[0] + self.lost[1];
         let after_ack = self.lost_after_ack.unwrap_or(0);
@@ -88,19 +91,10 @@ impl Outcome {
             ),
             lost.saturating_sub(after_ack) == 0,
         );
-        let rolled_back = after_ack > 0;
-        self.goal(
-            format!(
-                "0 duplicated at QoS 2 while the broker kept what it acknowledged (duplicated {}{})",
-                self.duplicated[1],
-                if rolled_back {
-                    "; the broker lost acknowledged messages, so it restarted from older state"
-                } else {
-                    ""
-                }
-            ),
-            rolled_back || self.duplicated[1] == 0,
-        );
+        self.notes.push(format!(
+            "QoS 2 duplicates: {} (not judged here: the broker restarts from state older than what it had sent and acknowledged)",
+            self.duplicated[1]
+        ));
     }
 
     /// The usual goals of a message test: nothing lost at QoS 1 or 2, no QoS 2 duplicate.
