@@ -15,7 +15,9 @@ use mqtt_kit_transport::BoxedStream;
 
 use crate::engine::Engine;
 
-/// How much is read from the connection at a time, at first; it doubles while reads fill it.
+/// How much is read from the connection at a time, at first, into a buffer on the stack (an
+/// idle client holds no read buffer of its own); while reads fill it, they go to a buffer on
+/// the heap that doubles.
 const READ_CHUNK: usize = 1024;
 /// How much is read at a time, at most (a packet larger than that is read in place).
 const READ_CHUNK_MAX: usize = 16 * 1024;
@@ -38,6 +40,7 @@ pub(super) struct Io {
     /// bytes of it have arrived (the rest is zeros to be overwritten).
     large_filled: Option<usize>,
     pub(super) write_buf: OutBuffer,
+    /// Where reads go on a busy connection (empty: a buffer on the stack).
     scratch: Vec<u8>,
     needs_flush: bool,
     /// When a read or a write last moved more than [`READ_CHUNK`] bytes, while the buffers
@@ -53,9 +56,7 @@ impl Io {
         self.write_buf.clear();
         self.needs_flush = false;
         self.last_large_io = None;
-        if self.scratch.len() != READ_CHUNK {
-            self.scratch = vec![0; READ_CHUNK];
-        }
+        self.scratch = Vec::new();
     }
 
     /// Gives back what a burst made the buffers grow to, once the connection has been quiet
@@ -67,9 +68,7 @@ impl Io {
         if now.saturating_duration_since(at) < QUIET_BEFORE_SHRINK {
             return;
         }
-        if self.scratch.len() > READ_CHUNK {
-            self.scratch = vec![0; READ_CHUNK];
-        }
+        self.scratch = Vec::new();
         let read_idle = self.read_buf.is_empty() && self.large_filled.is_none();
         if read_idle && self.read_buf.capacity() > READ_CHUNK {
             self.read_buf = BytesMut::new();
@@ -93,6 +92,7 @@ impl Io {
         now: Instant,
     ) -> bool {
         let filled = self.large_filled;
+        let mut on_stack = [0; READ_CHUNK];
         let target = match filled {
             Some(filled) => match self.read_buf.get_mut(filled..) {
                 Some(rest) if !rest.is_empty() => rest,
@@ -103,8 +103,10 @@ impl Io {
                     return true;
                 }
             },
+            None if self.scratch.is_empty() => &mut on_stack[..],
             None => &mut self.scratch[..],
         };
+        let room = target.len();
         let count = match Pin::new(&mut *stream).poll_read(cx, target) {
             Poll::Pending => {
                 // Nothing to read: the moment to see whether the connection has gone quiet.
@@ -131,10 +133,16 @@ impl Io {
             }
             Some(_) => self.large_filled = None,
             None => {
-                self.read_buf.extend_from_slice(&self.scratch[..count]);
-                if count == self.scratch.len() && count < READ_CHUNK_MAX {
+                let read = if self.scratch.is_empty() {
+                    &on_stack[..count]
+                } else {
+                    &self.scratch[..count]
+                };
+                self.read_buf.extend_from_slice(read);
+                if count == room && count < READ_CHUNK_MAX {
                     // A busy connection: fewer, larger reads.
                     self.scratch.resize(count * 2, 0);
+                    self.last_large_io = Some(now);
                 }
             }
         }
@@ -151,7 +159,7 @@ impl Io {
         // size is one the session will take; still, room is made a step at a time, so that a
         // header alone (five bytes) never makes the client allocate hundreds of megabytes.
         if let Some(total) = mqtt_kit_codec::packet_len(&self.read_buf) {
-            if total > buffered + self.scratch.len() {
+            if total > buffered + self.scratch.len().max(READ_CHUNK) {
                 self.read_buf.resize(total.min(buffered + IN_PLACE_STEP), 0);
                 self.large_filled = Some(buffered);
             }
@@ -240,7 +248,7 @@ mod tests {
 
         io.shrink_when_quiet(burst + QUIET_BEFORE_SHRINK);
         let [scratch, read, write] = capacities(&mut io);
-        assert_eq!(scratch, READ_CHUNK);
+        assert_eq!(scratch, 0, "reads go to the stack again");
         assert!(read <= READ_CHUNK, "read buffer kept {read} bytes");
         assert!(write <= READ_CHUNK, "write buffer kept {write} bytes");
         assert_eq!(io.last_large_io, None);
