@@ -92,7 +92,8 @@ impl Io {
         now: Instant,
     ) -> bool {
         let filled = self.large_filled;
-        let mut on_stack = [0; READ_CHUNK];
+        // Zeroed only when used: a busy connection reads into its heap buffer.
+        let mut on_stack: Option<[u8; READ_CHUNK]> = None;
         let target = match filled {
             Some(filled) => match self.read_buf.get_mut(filled..) {
                 Some(rest) if !rest.is_empty() => rest,
@@ -103,7 +104,7 @@ impl Io {
                     return true;
                 }
             },
-            None if self.scratch.is_empty() => &mut on_stack[..],
+            None if self.scratch.is_empty() => &mut on_stack.insert([0; READ_CHUNK])[..],
             None => &mut self.scratch[..],
         };
         let room = target.len();
@@ -133,10 +134,9 @@ impl Io {
             }
             Some(_) => self.large_filled = None,
             None => {
-                let read = if self.scratch.is_empty() {
-                    &on_stack[..count]
-                } else {
-                    &self.scratch[..count]
+                let read = match &on_stack {
+                    Some(on_stack) => &on_stack[..count],
+                    None => &self.scratch[..count],
                 };
                 self.read_buf.extend_from_slice(read);
                 if count == room && count < READ_CHUNK_MAX {
